@@ -1,0 +1,7 @@
+from django.urls import path
+
+from cinar.backoffice import views
+
+app_name = "backoffice"
+
+urlpatterns: list = []
