@@ -25,8 +25,8 @@ static/vendor/.installed: package.json package-lock.json scripts/vendor_assets.p
 	$(PY) scripts/vendor_assets.py
 	touch $@
 
-locale/.compiled: $(VENV)/.installed $(shell find locale cinar -name '*.po' 2>/dev/null)
-	$(PY) manage.py compilemessages --ignore=.venv --ignore=node_modules -v0
+locale/.compiled: $(VENV)/.installed scripts/compile_messages.py $(shell find locale -name '*.po' 2>/dev/null)
+	$(PY) scripts/compile_messages.py
 	touch $@
 
 run: install
