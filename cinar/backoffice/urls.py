@@ -4,4 +4,6 @@ from cinar.backoffice import views
 
 app_name = "backoffice"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.home, name="home"),
+]
