@@ -1,16 +1,41 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from urllib.parse import urlencode
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 
-EXEMPT_PREFIXES = ("/static/", "/media/", "/i18n/", "/healthz", "/accounts/")
+# Only what an unverified session needs: the code pages, logging out, switching the
+# language, the public privacy notice, static files and the health check.
+EXEMPT_PREFIXES = (
+    "/accounts/2fa/verify/",
+    "/accounts/2fa/setup/",
+    "/accounts/logout/",
+    "/accounts/kvkk/",
+    "/i18n/",
+    "/static/",
+    "/media/",
+    "/healthz",
+)
+
+# Set at login for people who turned on an authenticator although not required to.
+SESSION_OTP_REQUIRED = "cinar_otp_required"
+
+
+def second_factor_pending(request: HttpRequest) -> bool:
+    user = request.user
+    if not user.is_authenticated or user.is_verified():  # type: ignore[union-attr]
+        return False
+    return bool(
+        getattr(user, "must_use_two_factor", False) or request.session.get(SESSION_OTP_REQUIRED)
+    )
 
 
 class StaffTwoFactorMiddleware:
-    """Administrators and signers must pass a TOTP check before anything else.
+    """Administrators and signers (and anyone who enrolled an authenticator) must pass a
+    TOTP check before anything else.
 
     Runs after django-otp's middleware, which sets ``request.user.is_verified()``.
     """
@@ -19,12 +44,7 @@ class StaffTwoFactorMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        user = request.user
-        if (
-            user.is_authenticated
-            and getattr(user, "must_use_two_factor", False)
-            and not user.is_verified()  # type: ignore[union-attr]
-            and not request.path.startswith(EXEMPT_PREFIXES)
-        ):
-            return redirect(f"{reverse('identity:otp_verify')}?next={request.get_full_path()}")
+        if not request.path.startswith(EXEMPT_PREFIXES) and second_factor_pending(request):
+            query = urlencode({"next": request.get_full_path()})
+            return redirect(f"{reverse('identity:otp_verify')}?{query}")
         return self.get_response(request)

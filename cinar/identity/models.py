@@ -41,7 +41,9 @@ class User(AbstractUser):
         unique=True,
         validators=[validate_tckn],
     )
-    vkn = models.CharField(_("tax number (VKN)"), max_length=10, blank=True, validators=[validate_vkn])
+    vkn = models.CharField(
+        _("tax number (VKN)"), max_length=10, blank=True, validators=[validate_vkn]
+    )
     company_name = models.CharField(_("company name"), max_length=200, blank=True)
     phone = models.CharField(_("mobile phone"), max_length=20, blank=True)
     preferred_language = models.CharField(
@@ -57,6 +59,12 @@ class User(AbstractUser):
         _("two-factor login required"),
         default=False,
         help_text=_("Set for signers; always required for administrators."),
+    )
+    privacy_notice_accepted_at = models.DateTimeField(
+        _("privacy notice acknowledged at"),
+        null=True,
+        blank=True,
+        help_text=_("When the person confirmed reading the KVKK privacy notice."),
     )
 
     class Meta:

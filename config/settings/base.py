@@ -125,9 +125,16 @@ AXES_COOLOFF_TIME = timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 15))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "identity/locked_out.html"
+# One counter per account whatever name is typed (TCKN, e-mail, username); a page that
+# says until when (cinar/identity/lockout.py).
+AXES_USERNAME_CALLABLE = "cinar.identity.lockout.axes_username"
+AXES_LOCKOUT_CALLABLE = "cinar.identity.lockout.lockout_response"
+AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "token"]
 AXES_VERBOSE = False
 
 OTP_TOTP_ISSUER = env_str("OTP_TOTP_ISSUER", "Çınar")
+# Absolute address for links in e-mails sent outside a request (e.g. "choose your password").
+CINAR_SITE_URL = env_str("CINAR_SITE_URL", "http://localhost:8000")
 
 # --- i18n ------------------------------------------------------------------------------
 LANGUAGE_CODE = "tr"
