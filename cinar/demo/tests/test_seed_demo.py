@@ -1,0 +1,85 @@
+import re
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.utils import timezone
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from cinar.audit.queries import audit_chain_verify
+from cinar.identity.models import User, UserKind
+from cinar.organization.models import Delegation, Unit
+from cinar.organization.queries import work_recipient_resolve
+
+pytestmark = pytest.mark.django_db
+
+
+def _seed(capsys):
+    call_command("seed_demo", "--force")
+    return capsys.readouterr().out
+
+
+def test_seed_demo_builds_the_structures_of_the_seeds(capsys):
+    out = _seed(capsys)
+
+    bim = Unit.objects.get(name="Bilgi İşlem Müdürlüğü")
+    assert sorted(u.name for u in bim.children.all()) == sorted(
+        [
+            "Sistem ve Network Yönetim Birimi",
+            "Donanım, Bakım ve Teknik Destek Birimi",
+            "İletişim Araçları ve Altyapı Birimi",
+            "Yazılım Geliştirme ve Uygulama Birimi",
+        ]
+    )
+    assert Unit.objects.get(name="Destek Hizmetleri Müdürlüğü").children.count() == 5
+    spd = Unit.objects.get(name="Sosyal Projeler Dairesi Başkanlığı")
+    assert spd.children.filter(kind="branch").count() == 7
+    assert all(len(u.detsis_number) == 8 for u in Unit.objects.all())
+    assert bim.manager.username == "bim.mudur"
+
+    assert User.objects.filter(kind=UserKind.CITIZEN).count() == 2
+    assert User.objects.filter(kind=UserKind.COMPANY).count() == 1
+    assert "Demo logins" in out and "bim.mudur" in out
+
+    # The running delegation routes the director's work to her chief.
+    assert Delegation.objects.active_at(timezone.now()).count() == 1
+    resolution = work_recipient_resolve(
+        user=User.objects.get(username="bim.mudur"), at=timezone.now(), scope="workflow"
+    )
+    assert resolution.recipient.username == "bim.sef"
+    assert resolution.on_behalf_of.username == "bim.mudur"
+
+    # Everything was audited, and the chain is intact.
+    checked, problem = audit_chain_verify()
+    assert problem is None and checked > 50
+
+
+def test_seed_demo_is_idempotent(capsys):
+    _seed(capsys)
+    units = Unit.objects.count()
+    users = User.objects.count()
+    out = _seed(capsys)
+    assert "already loaded" in out
+    assert (Unit.objects.count(), User.objects.count()) == (units, users)
+
+
+def test_seed_demo_refuses_without_debug_unless_forced(settings):
+    settings.DEBUG = False
+    with pytest.raises(CommandError, match="DEBUG"):
+        call_command("seed_demo")
+    assert not Unit.objects.exists()
+
+
+def test_signers_get_a_demo_totp_device_whose_code_verifies(capsys):
+    _seed(capsys)
+    admin = User.objects.get(username="admin")
+    assert admin.must_use_two_factor
+    call_command("demo_totp", "admin")
+    code = re.match(r"(\d{6})", capsys.readouterr().out).group(1)
+    device = TOTPDevice.objects.get(user=admin, name="demo")
+    assert device.verify_token(code)
+
+
+def test_demo_totp_refuses_accounts_without_a_demo_device():
+    User.objects.create_user(username="someone", password="x" * 12, kind=UserKind.STAFF)
+    with pytest.raises(CommandError, match="no demo TOTP device"):
+        call_command("demo_totp", "someone")
