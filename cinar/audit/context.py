@@ -18,7 +18,8 @@ class RequestContext:
 
 
 _current: contextvars.ContextVar[RequestContext] = contextvars.ContextVar(
-    "cinar_audit_request", default=RequestContext()
+    "cinar_audit_request",
+    default=RequestContext(),  # noqa: B039 - a frozen dataclass, not mutable
 )
 
 

@@ -102,7 +102,11 @@ class AuditEvent(models.Model):
             "prev_hash": self.prev_hash,
         }
         return json.dumps(
-            payload, sort_keys=True, ensure_ascii=False, separators=(",", ":"), cls=DjangoJSONEncoder
+            payload,
+            sort_keys=True,
+            ensure_ascii=False,
+            separators=(",", ":"),
+            cls=DjangoJSONEncoder,
         ).encode("utf-8")
 
     def compute_hash(self) -> str:
