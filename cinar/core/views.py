@@ -27,7 +27,7 @@ def _check_database() -> dict[str, Any]:
     return {"ok": True, "vendor": connection.vendor}
 
 
-BROKER_TIMEOUT = 2.0  # seconds; a probe must answer even when the broker hangs
+BROKER_TIMEOUT = 2  # seconds; a probe must answer even when the broker hangs
 
 
 def _broker_transport_options(transport: str) -> dict[str, Any]:
