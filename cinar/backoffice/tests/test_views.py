@@ -79,3 +79,64 @@ def test_superuser_sees_admin_link(client, staff_home_url):
 def test_staff_home_answers_head(client, staff_home_url):
     client.force_login(StaffFactory(), backend=BACKEND)
     assert client.head(staff_home_url).status_code == 200
+
+
+def test_staff_home_lists_active_memberships_and_delegations(
+    client, staff_home_url, django_assert_max_num_queries
+):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from cinar.organization.tests.factories import (
+        DelegationFactory,
+        MembershipFactory,
+        make_municipality,
+        make_unit,
+        position,
+    )
+
+    staff = StaffFactory(first_name="Ayşe", last_name="Yılmaz")
+    municipality = make_municipality()
+    unit = make_unit(name="Bilgi İşlem Müdürlüğü", parent=municipality)
+    MembershipFactory(user=staff, unit=unit, position=position("uzman", "Uzman", 40))
+    ended = make_unit(name="Eski Müdürlük", parent=municipality)
+    MembershipFactory(
+        user=staff,
+        unit=ended,
+        position=position("memur", "Memur", 30),
+        is_primary=False,
+        start_date=timezone.localdate() - timedelta(days=400),
+        end_date=timezone.localdate() - timedelta(days=30),
+    )
+    boss = StaffFactory(first_name="Kemal", last_name="Kaya")
+    DelegationFactory(principal=boss, deputy=staff)
+    deputy = StaffFactory(first_name="Zeynep", last_name="Ak")
+    DelegationFactory(principal=staff, deputy=deputy)
+    DelegationFactory(
+        principal=staff,
+        deputy=StaffFactory(first_name="Eski", last_name="Vekil"),
+        starts_at=timezone.now() - timedelta(days=10),
+        ends_at=timezone.now() - timedelta(days=5),
+    )
+
+    client.force_login(staff, backend=BACKEND)
+    with django_assert_max_num_queries(12):
+        response = client.get(staff_home_url)
+    assert response.status_code == 200
+    content = response.content.decode()
+    assert "Bilgi İşlem Müdürlüğü" in content
+    assert "Uzman" in content
+    assert "Eski Müdürlük" not in content  # ended membership
+    assert "Kemal Kaya" in content  # staff acts for Kemal
+    assert "Zeynep Ak" in content  # Zeynep acts for staff
+    assert "Eski Vekil" not in content  # expired delegation
+
+
+def test_staff_without_unit_is_told_so(client, staff_home_url):
+    client.force_login(StaffFactory(), backend=BACKEND)
+    response = client.get(staff_home_url)
+    assert response.status_code == 200
+    assert response.context["memberships"] == []
+    assert response.context["delegations_given"] == []
+    assert response.context["delegations_received"] == []
