@@ -41,7 +41,7 @@ class AccessibleBoundField(forms.BoundField):
 
 
 class AccessibleFormMixin:
-    bound_field_class = AccessibleBoundField
+    bound_field_class: type[forms.BoundField] | None = AccessibleBoundField
     # Bootstrap classes per widget kind, so templates can render {{ field }} directly.
 
     def _style_widgets(self) -> None:

@@ -75,5 +75,5 @@ def lockout_response(
         request,
         settings.AXES_LOCKOUT_TEMPLATE,
         context,
-        status=settings.AXES_HTTP_RESPONSE_CODE,
+        status=getattr(settings, "AXES_HTTP_RESPONSE_CODE", 429),
     )

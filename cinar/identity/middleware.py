@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 from urllib.parse import urlencode
 
 from django.http import HttpRequest, HttpResponse
@@ -24,9 +25,15 @@ EXEMPT_PREFIXES = (
 SESSION_OTP_REQUIRED = "cinar_otp_required"
 
 
+def user_is_verified(user: Any) -> bool:
+    """True when django-otp's middleware found a verified device for this session."""
+    is_verified = getattr(user, "is_verified", None)
+    return bool(is_verified()) if callable(is_verified) else False
+
+
 def second_factor_pending(request: HttpRequest) -> bool:
     user = request.user
-    if not user.is_authenticated or user.is_verified():  # type: ignore[union-attr]
+    if not user.is_authenticated or user_is_verified(user):
         return False
     return bool(
         getattr(user, "must_use_two_factor", False) or request.session.get(SESSION_OTP_REQUIRED)

@@ -47,7 +47,7 @@ from cinar.identity.forms import (
     ProfileForm,
     SetPasswordForm,
 )
-from cinar.identity.middleware import SESSION_OTP_REQUIRED
+from cinar.identity.middleware import SESSION_OTP_REQUIRED, user_is_verified
 from cinar.identity.models import User
 
 MODEL_BACKEND = "cinar.identity.backends.CinarModelBackend"
@@ -127,7 +127,7 @@ class LoginView(auth_views.LoginView):
         return super().post(request, *args, **kwargs)
 
     def form_valid(self, form: LoginForm) -> HttpResponse:  # type: ignore[override]
-        user = cast(User, form.get_user())
+        user = form.get_user()
         auth_login(self.request, user)
         has_device = queries.user_has_confirmed_totp(user=user)
         needs_code = user.must_use_two_factor or has_device
@@ -176,7 +176,7 @@ def _otp_locked(request: HttpRequest, user: User, credentials: dict[str, str]) -
 def otp_verify(request: HttpRequest) -> HttpResponse:
     user = _user(request)
     next_url = _safe_next(request, settings.LOGIN_REDIRECT_URL)
-    if user.is_verified():
+    if user_is_verified(user):
         return redirect(next_url)
     if not queries.user_has_confirmed_totp(user=user):
         if user.must_use_two_factor:
@@ -245,7 +245,7 @@ def otp_setup(request: HttpRequest) -> HttpResponse:
         raise PermissionDenied
     next_url = _safe_next(request, reverse("identity:profile"))
     if queries.user_has_confirmed_totp(user=user):
-        if not user.is_verified():
+        if not user_is_verified(user):
             # Enrolling a second device must not bypass the first one.
             return redirect(_with_next(reverse("identity:otp_verify"), next_url))
         messages.info(request, _("Two-factor login is already on."))
@@ -277,7 +277,7 @@ def otp_setup(request: HttpRequest) -> HttpResponse:
 @login_required
 def otp_disable(request: HttpRequest) -> HttpResponse:
     user = _user(request)
-    if queries.user_has_confirmed_totp(user=user) and not user.is_verified():
+    if queries.user_has_confirmed_totp(user=user) and not user_is_verified(user):
         return redirect(_with_next(reverse("identity:otp_verify"), reverse("identity:profile")))
     try:
         actions.two_factor_disable(actor=user, user=user)
@@ -295,7 +295,7 @@ def otp_disable(request: HttpRequest) -> HttpResponse:
 @login_required
 def backup_codes_regenerate(request: HttpRequest) -> HttpResponse:
     user = _user(request)
-    if not user.is_verified():
+    if not user_is_verified(user):
         return redirect(_with_next(reverse("identity:otp_verify"), reverse("identity:profile")))
     try:
         codes = actions.backup_codes_regenerate(actor=user)

@@ -89,7 +89,9 @@ def test_registration_sets_language_cookie(client):
 
 
 def test_duplicate_tckn_is_refused_without_details(client):
-    existing = CitizenFactory(tckn=GOOD_TCKN, username=GOOD_TCKN, email="first@example.test")
+    existing = CitizenFactory(
+        tckn=GOOD_TCKN, username=GOOD_TCKN, email="first@example.test", last_name="Zeytinoğlu"
+    )
     response = client.post("/accounts/register/", citizen_form(email="second@example.test"))
     assert response.status_code == 200
     errors = response.context["form"].errors["tckn"]
