@@ -15,12 +15,13 @@ from typing import Any
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 GENESIS_HASH = "0" * 64
 
 
 class AuditCategory(models.TextChoices):
-    CHANGE = "change", _("Change")
+    CHANGE = "change", pgettext_lazy("audit category", "Change")
     ACCESS = "access", _("Personal data access")
     AUTH = "auth", _("Authentication")
     SYSTEM = "system", _("System")

@@ -237,3 +237,39 @@ def test_search_fold_is_idempotent_and_ascii_on_turkish(text):
 @given(turkish_text)
 def test_search_fold_of_turkish_is_ascii(text):
     assert tr_search_fold(text).isascii()
+
+
+@pytest.mark.django_db
+def test_postgresql_icu_collation_agrees_with_tr_sort_key():
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("ICU collations are a PostgreSQL feature")
+    names = [
+        "Zeynep",
+        "çiçek",
+        "Cem",
+        "ılgın",
+        "İpek",
+        "Ömer",
+        "Osman",
+        "Şule",
+        "Sema",
+        "Ümit",
+        "Uğur",
+        "Gül",
+        "hakan",
+        "Irmak",
+        "ismail",
+        "Âdem",
+        "Ali",
+        "Çınar",
+    ]
+    values = ", ".join(["(%s)"] * len(names))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f'SELECT x FROM (VALUES {values}) AS v(x) ORDER BY x COLLATE "tr-x-icu"',  # noqa: S608
+            names,
+        )
+        ordered = [row[0] for row in cursor.fetchall()]
+    assert ordered == tr_sorted(names)
