@@ -92,10 +92,12 @@ class LoginForm(AccessibleFormMixin, auth_forms.AuthenticationForm):
 
 def _kvkk_label() -> str:
     return format_html(
-        '{} <a href="{}" target="_blank" rel="noopener">{}</a>',
+        '{} <a href="{}" target="_blank" rel="noopener">{}'
+        '<span class="visually-hidden"> ({})</span></a>',
         _("I have read the"),
         reverse("identity:kvkk"),
         _("personal data protection notice (KVKK aydınlatma metni)"),
+        _("opens in a new tab"),
     )
 
 
