@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "cinar.audit",
     "cinar.identity",
     "cinar.organization",
+    "cinar.workflow",
     "cinar.backoffice",
     "cinar.portal",
     "cinar.demo",
