@@ -1,0 +1,76 @@
+"""L1: what this PostgreSQL does, measured by pgbench in a scratch database.
+
+* ``L1``: the default TPC-B-like script (5 statements, one commit) with 2 clients per
+  core, for 10 s, on a scale-10 database (1 million accounts).
+* ``L1.commit``: one single-row INSERT per transaction from one client: the rate at
+  which one connection can make durable commits (every commit waits for the WAL flush).
+  Anything that must commit rows one by one, in order (official numbering, the audit
+  chain), is bounded by it.
+"""
+
+from __future__ import annotations
+
+import re
+
+from bench.harness import Context, Result, log, sh
+
+DB = "cinar_bench_pgbench"
+
+
+def _tps(output: str) -> tuple[float, float | None]:
+    tps = re.search(r"tps = ([\d.]+) \(without initial connection time\)", output)
+    latency = re.search(r"latency average = ([\d.]+) ms", output)
+    if not tps:
+        raise RuntimeError(f"cannot read pgbench output:\n{output}")
+    return float(tps[1]), float(latency[1]) if latency else None
+
+
+def run(ctx: Context) -> list[Result]:
+    results: list[Result] = []
+    env = ctx.pg_env()
+    version = ctx.psql("SHOW server_version").strip()
+    with ctx.scratch_database(DB):
+        log("pgbench -i -s 10")
+        sh(["pgbench", "-i", "-s", "10", "-q", DB], env=env, timeout=600)
+        clients = 2 * ctx.cores
+        seconds = round(ctx.seconds(10))
+        log(f"pgbench TPC-B-like, {clients} clients, {seconds} s")
+        out = sh(
+            ["pgbench", "-c", str(clients), "-j", str(ctx.cores), "-T", str(seconds), DB],
+            env=env,
+            timeout=seconds + 120,
+        )
+        tps, latency = _tps(out)
+        results.append(
+            Result(
+                key="L1",
+                name=f"pgbench TPC-B-like, {clients} clients",
+                value=tps,
+                unit="tx/s",
+                notes=f"PostgreSQL {version}, scale 10, {seconds} s",
+                extra={"latency_avg_ms": latency, "clients": clients, "postgres": version},
+            )
+        )
+
+        ctx.psql("CREATE TABLE bench_commit (id bigserial PRIMARY KEY, v integer NOT NULL)", db=DB)
+        script = ctx.tmp / "single_insert.sql"
+        script.write_text("INSERT INTO bench_commit (v) VALUES (1);\n")
+        seconds = round(ctx.seconds(5))
+        log(f"pgbench single-row INSERT per commit, 1 client, {seconds} s")
+        out = sh(
+            ["pgbench", "-n", "-c", "1", "-j", "1", "-T", str(seconds), "-f", str(script), DB],
+            env=env,
+            timeout=seconds + 120,
+        )
+        tps, latency = _tps(out)
+        results.append(
+            Result(
+                key="L1.commit",
+                name="pgbench single-row INSERT per commit, 1 client",
+                value=tps,
+                unit="tx/s",
+                notes=f"{seconds} s",
+                extra={"latency_avg_ms": latency},
+            )
+        )
+    return results
