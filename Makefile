@@ -27,6 +27,7 @@ static/vendor/.installed: package.json package-lock.json scripts/vendor_assets.p
 
 locale/.compiled: $(VENV)/.installed scripts/compile_messages.py $(shell find locale -name '*.po' 2>/dev/null)
 	$(PY) scripts/compile_messages.py
+	mkdir -p $(@D)
 	touch $@
 
 run: install
