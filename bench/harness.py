@@ -341,7 +341,10 @@ def _wait_http(url: str, proc: subprocess.Popen[bytes], log_path: Path) -> None:
                 if response.status == 200:
                     return
         except urllib.error.HTTPError as exc:
-            raise BenchError(f"{url} answered {exc.code}; the benchmark needs 200") from exc
+            raise BenchError(
+                f"{url} answered {exc.code}; the benchmark needs 200. Server log:\n"
+                f"{log_path.read_text()[-3000:]}"
+            ) from exc
         except OSError:
             time.sleep(0.2)
     raise BenchError(f"{url} did not answer within 30 s:\n{log_path.read_text()[-3000:]}")

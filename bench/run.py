@@ -138,6 +138,9 @@ def main() -> int:
         default=os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/0"),
         help="Redis used as the Celery broker",
     )
+    parser.add_argument(
+        "--no-limits", action="store_true", help="skip the limits (no ratios; for debugging)"
+    )
     parser.add_argument("--output", type=Path, default=RESULTS / "latest.json")
     args = parser.parse_args()
 
@@ -148,13 +151,14 @@ def main() -> int:
     chosen = args.workloads or available
 
     ctx = Context(quick=args.quick, loadgen=args.loadgen, pg_url=args.pg, redis_url=args.redis)
+    load_at_start = os.getloadavg()[0]
     started_at = datetime.now(UTC)
     started = time.monotonic()
     failures: list[str] = []
     limits: list[Result] = []
     workloads: list[Result] = []
     try:
-        for name in _modules("bench.limits"):
+        for name in [] if args.no_limits else _modules("bench.limits"):
             results, failure = _run_module("bench.limits", name, ctx)
             failures += [failure] if failure else []
             for result in results:
@@ -172,6 +176,7 @@ def main() -> int:
 
     elapsed = time.monotonic() - started
     machine = _machine(ctx)
+    machine["load_average_1min"] = {"start": load_at_start, "end": os.getloadavg()[0]}
     title = (
         f"Çınar benchmarks, {started_at:%Y-%m-%d %H:%M} UTC — {machine['cores']} cores, "
         f"{machine['memory_gib']} GiB, {machine['cpu']} — {elapsed:.0f} s"
@@ -179,6 +184,11 @@ def main() -> int:
     )
     print()
     print(title)
+    if load_at_start > ctx.cores / 2:
+        print(
+            f"Warning: the machine was busy before the run (load average {load_at_start:.1f} "
+            f"on {ctx.cores} cores): absolute numbers are low; ratios are less affected."
+        )
     print()
     print(_table(limits, workloads))
     if failures:

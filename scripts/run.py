@@ -35,7 +35,7 @@ def worker_command(var: Path) -> list[str]:
 def main() -> int:
     port = os.environ.get("PORT", "8000")
     var = Path(os.environ.get("CINAR_VAR_DIR", str(ROOT / "var")))
-    for folder in ("broker/queue", "broker/processed", "mail"):
+    for folder in ("broker/queue", "broker/processed", "broker/control", "mail"):
         (var / folder).mkdir(parents=True, exist_ok=True)
     env = dict(os.environ)
     env.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")

@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "cinar.audit",
     "cinar.identity",
     "cinar.organization",
+    "cinar.catalog",
     "cinar.workflow",
     "cinar.backoffice",
     "cinar.portal",
@@ -178,6 +179,8 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "data_folder_in": str(_broker_dir / "queue"),
         "data_folder_out": str(_broker_dir / "queue"),
         "processed_folder": str(_broker_dir / "processed"),
+        # Exchange bindings; kombu's default is "control" in the current directory.
+        "control_folder": str(_broker_dir / "control"),
         "store_processed": False,
     }
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True

@@ -79,7 +79,7 @@ def migrated_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture
 def var_dir(tmp_path: Path, migrated_sqlite: Path) -> Path:
     shutil.copy(migrated_sqlite, tmp_path / "cinar.sqlite3")
-    for folder in ("broker/queue", "broker/processed", "mail"):
+    for folder in ("broker/queue", "broker/processed", "broker/control", "mail"):
         (tmp_path / folder).mkdir(parents=True)
     return tmp_path
 
@@ -165,6 +165,7 @@ def test_quickstart_worker_with_beat_on_the_file_system_broker(var_dir: Path) ->
             "data_folder_in": str(var_dir / "broker" / "queue"),
             "data_folder_out": str(var_dir / "broker" / "queue"),
             "processed_folder": str(var_dir / "broker" / "processed"),
+            "control_folder": str(var_dir / "broker" / "control"),
         },
         beat=True,
     )
@@ -174,6 +175,8 @@ def test_quickstart_worker_with_beat_on_the_file_system_broker(var_dir: Path) ->
         ).fetchone()
     # Beat (DatabaseScheduler) installed the heartbeat schedule from settings.
     assert scheduled == ("cinar.core.tasks.heartbeat",)
+    # Exchange bindings stay inside var/broker (kombu's default is ./control).
+    assert (var_dir / "broker" / "control" / "celery.pidbox.exchange").exists()
 
 
 @needs_redis
