@@ -36,7 +36,6 @@ INSTALLED_APPS = [
     "cinar.audit",
     "cinar.identity",
     "cinar.organization",
-    "cinar.catalog",
     "cinar.workflow",
     "cinar.backoffice",
     "cinar.portal",
