@@ -137,8 +137,10 @@ def process_version_activate(*, actor: Any, version: ProcessVersion) -> ProcessV
     instances stay on the version they started with."""
     if not version.is_executable:
         raise ValidationError(
-            {"version": _("Version %(number)s cannot be executed, so it cannot be activated.")
-             % {"number": version.number}},
+            {
+                "version": _("Version %(number)s cannot be executed, so it cannot be activated.")
+                % {"number": version.number}
+            },
             code="not_executable",
         )
     with transaction.atomic():
@@ -252,15 +254,20 @@ class _Session:
                 data=step.data,
             )
         for step in result.uncaught:
-            self.event(step.kind, element_name=step.element_name, element_type=step.element_type,
-                       data=step.data)
+            self.event(
+                step.kind,
+                element_name=step.element_name,
+                element_type=step.element_type,
+                data=step.data,
+            )
             if step.kind == EventKind.ERROR and not result.error:
                 result.error = _("Uncaught BPMN error %(name)s.") % {"name": step.element_name}
         if result.error:
             instance.status = InstanceStatus.ERROR
             instance.error = result.error
-            self.event(EventKind.ERROR, element_id=result.error_element,
-                       data={"message": result.error})
+            self.event(
+                EventKind.ERROR, element_id=result.error_element, data={"message": result.error}
+            )
         self._sync_work_items(workflow)
         now = timezone.now()
         if result.completed and instance.status == InstanceStatus.RUNNING:
@@ -302,15 +309,24 @@ class _Session:
                 candidate_unit_id=_int_or_none(values.get("unit")),
                 candidate_role=str(values.get("role") or "")[:100],
             )
-            self.event(EventKind.TASK_READY, element_id=element_id, element_name=name,
-                       element_type=element_type, lane=lane)
+            self.event(
+                EventKind.TASK_READY,
+                element_id=element_id,
+                element_name=name,
+                element_type=element_type,
+                lane=lane,
+            )
         for task_id, item in known.items():
             if item.status in OPEN_WORK_ITEM_STATUSES and task_id not in ready:
                 item.status = WorkItemStatus.CANCELLED
                 item.completed_at = timezone.now()
                 item.save(update_fields=["status", "completed_at"])
-                self.event(EventKind.TASK_CANCELLED, element_id=item.element_id,
-                           element_name=item.title, lane=item.lane)
+                self.event(
+                    EventKind.TASK_CANCELLED,
+                    element_id=item.element_id,
+                    element_name=item.title,
+                    lane=item.lane,
+                )
 
 
 def _specs(instance: ProcessInstance) -> tuple[Any, dict[str, Any], dict[str, int], list[Any]]:
@@ -320,8 +336,10 @@ def _specs(instance: ProcessInstance) -> tuple[Any, dict[str, Any], dict[str, in
         )
     except runtime.MissingProcessError as exc:
         raise ValidationError(
-            {"version": _("The called process '%(key)s' has no active executable version.")
-             % {"key": exc.process_id}},
+            {
+                "version": _("The called process '%(key)s' has no active executable version.")
+                % {"key": exc.process_id}
+            },
             code="missing_process",
         ) from None
 
@@ -344,8 +362,10 @@ def _lock_running(instance: ProcessInstance) -> ProcessInstance:
     )
     if locked.status != InstanceStatus.RUNNING:
         raise ValidationError(
-            {"instance": _("The process instance is %(status)s.")
-             % {"status": locked.get_status_display()}},
+            {
+                "instance": _("The process instance is %(status)s.")
+                % {"status": locked.get_status_display()}
+            },
             code="not_running",
         )
     return locked
@@ -368,8 +388,10 @@ def process_instance_start(
         version = _find_version(definition_key, None)
         if version is None:
             raise ValidationError(
-                {"definition_key": _("No active version of process '%(key)s'.")
-                 % {"key": definition_key}},
+                {
+                    "definition_key": _("No active version of process '%(key)s'.")
+                    % {"key": definition_key}
+                },
                 code="no_active_version",
             )
     if not version.is_executable:
@@ -385,8 +407,12 @@ def process_instance_start(
         spec, subs, pinned, versions = _specs(instance)
         instance.called_versions = pinned
         session = _Session(instance, versions)
-        session.event(EventKind.CREATED, element_id=version.process_id,
-                      data={"business_key": business_key}, actor=actor)
+        session.event(
+            EventKind.CREATED,
+            element_id=version.process_id,
+            data={"business_key": business_key},
+            actor=actor,
+        )
         workflow = runtime.new_workflow(spec, subs, clean, instance.pk)
         # A failing handler's writes roll back (savepoint); the instance halts in error.
         result = runtime.run(workflow, guard=transaction.atomic)
@@ -395,8 +421,11 @@ def process_instance_start(
             actor=actor,
             action="workflow.instance_started",
             target=instance,
-            data={"key": version.definition.key, "version": version.number,
-                  "business_key": business_key},
+            data={
+                "key": version.definition.key,
+                "version": version.number,
+                "business_key": business_key,
+            },
         )
     return instance
 
@@ -415,8 +444,10 @@ def work_item_complete(
         item = WorkItem.objects.select_for_update().get(pk=work_item.pk)
         if not item.is_open:
             raise ValidationError(
-                {"work_item": _("This work item is already %(status)s.")
-                 % {"status": item.get_status_display()}},
+                {
+                    "work_item": _("This work item is already %(status)s.")
+                    % {"status": item.get_status_display()}
+                },
                 code="closed",
             )
         if item.assignee_id is not None and item.assignee_id not in {
@@ -438,9 +469,16 @@ def work_item_complete(
         item.form_data = clean
         item.save()
         element_id, name, element_type, lane = runtime.describe(task)
-        session.event(EventKind.TASK_COMPLETED, element_id=element_id, element_name=name,
-                      element_type=element_type, lane=lane, data={"fields": sorted(clean)},
-                      actor=actor, on_behalf_of=on_behalf_of)
+        session.event(
+            EventKind.TASK_COMPLETED,
+            element_id=element_id,
+            element_name=name,
+            element_type=element_type,
+            lane=lane,
+            data={"fields": sorted(clean)},
+            actor=actor,
+            on_behalf_of=on_behalf_of,
+        )
         result = runtime.run(workflow, guard=transaction.atomic)
         session.apply(workflow, result, actor=actor)
         audit_record(
@@ -469,8 +507,10 @@ def process_instance_message(
         workflow, session = _load(locked)
         if not runtime.send_message(workflow, name, clean):
             raise ValidationError(
-                {"name": _("The process instance is not waiting for the message '%(name)s'.")
-                 % {"name": name}},
+                {
+                    "name": _("The process instance is not waiting for the message '%(name)s'.")
+                    % {"name": name}
+                },
                 code="not_waiting",
             )
         result = runtime.run(workflow, guard=transaction.atomic)
@@ -494,8 +534,10 @@ def process_instance_terminate(
         locked = ProcessInstance.objects.select_for_update().get(pk=instance.pk)
         if locked.status not in (InstanceStatus.RUNNING, InstanceStatus.ERROR):
             raise ValidationError(
-                {"instance": _("The process instance is %(status)s.")
-                 % {"status": locked.get_status_display()}},
+                {
+                    "instance": _("The process instance is %(status)s.")
+                    % {"status": locked.get_status_display()}
+                },
                 code="not_running",
             )
         session = _Session(locked, [])
@@ -504,8 +546,13 @@ def process_instance_terminate(
             item.status = WorkItemStatus.CANCELLED
             item.completed_at = now
             item.save(update_fields=["status", "completed_at"])
-            session.event(EventKind.TASK_CANCELLED, element_id=item.element_id,
-                          element_name=item.title, lane=item.lane, actor=actor)
+            session.event(
+                EventKind.TASK_CANCELLED,
+                element_id=item.element_id,
+                element_name=item.title,
+                lane=item.lane,
+                actor=actor,
+            )
         session.event(EventKind.TERMINATED, data={"reason": reason[:1000]}, actor=actor)
         locked.status = InstanceStatus.TERMINATED
         locked.ended_at = now

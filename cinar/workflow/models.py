@@ -98,10 +98,7 @@ class ProcessVersion(models.Model):
             update_fields = kwargs.get("update_fields")
             if update_fields is None or set(update_fields) - {"is_active"}:
                 stored = (
-                    type(self)
-                    .objects.filter(pk=self.pk)
-                    .values(*VERSION_IMMUTABLE_FIELDS)
-                    .first()
+                    type(self).objects.filter(pk=self.pk).values(*VERSION_IMMUTABLE_FIELDS).first()
                 )
                 if stored is not None and any(
                     stored[name] != getattr(self, name) for name in VERSION_IMMUTABLE_FIELDS
@@ -269,7 +266,9 @@ class WorkItem(models.Model):
         verbose_name_plural = _("work items")
         ordering = ["created_at", "id"]
         constraints = [
-            models.UniqueConstraint(fields=["instance", "task_id"], name="workflow_item_task_unique")
+            models.UniqueConstraint(
+                fields=["instance", "task_id"], name="workflow_item_task_unique"
+            )
         ]
         indexes = [
             models.Index(fields=["status", "assignee"], name="workflow_item_assignee_idx"),

@@ -69,9 +69,7 @@ def _safe_range(*args: int) -> list[int]:
             raise SandboxLimitError(_("range() accepts integers only."))
     r = range(*args)
     if len(r) > MAX_RANGE:
-        raise SandboxLimitError(
-            _("range() is limited to %(limit)d items.") % {"limit": MAX_RANGE}
-        )
+        raise SandboxLimitError(_("range() is limited to %(limit)d items.") % {"limit": MAX_RANGE})
     return list(r)
 
 
@@ -265,8 +263,7 @@ def _check_tree(tree: ast.AST) -> None:
     nodes = list(ast.walk(tree))
     if len(nodes) > MAX_AST_NODES:
         raise SandboxValidationError(
-            _("The code is too long (more than %(limit)d syntax nodes).")
-            % {"limit": MAX_AST_NODES}
+            _("The code is too long (more than %(limit)d syntax nodes).") % {"limit": MAX_AST_NODES}
         )
     # Forbidden constructs first, so the message names the real problem (x.y, import…)
     # rather than the call that happens to contain it.
@@ -437,12 +434,12 @@ class _Budget:
             raise SandboxLimitError(_("The code exceeded its memory budget."))
         self.tick()
 
-    def range(self, *args: int) -> list[int]:
+    def bounded_range(self, *args: int) -> list[int]:
         result = _safe_range(*args)
         self.charge(len(result))
         return result
 
-    def str(self, value: Any = "") -> str:
+    def bounded_str(self, value: Any = "") -> str:
         result = _safe_str(value)
         self.charge(len(result))
         return result
@@ -453,19 +450,19 @@ class _Budget:
                 if _sized(seq) >= 0 and isinstance(n, int):
                     self.charge(len(seq) * max(n, 0))
                     return seq * n
-            if isinstance(left, int) and isinstance(right, int):
-                if left.bit_length() + right.bit_length() > MAX_INT_BITS:
-                    raise SandboxLimitError(_("A number exceeded the size limit."))
+            both_int = isinstance(left, int) and isinstance(right, int)
+            if both_int and left.bit_length() + right.bit_length() > MAX_INT_BITS:
+                raise SandboxLimitError(_("A number exceeded the size limit."))
             return left * right
         if op == "Pow":
-            if isinstance(left, int) and isinstance(right, int) and abs(left) > 1:
-                if right * math.log2(abs(left)) > MAX_INT_BITS:
-                    raise SandboxLimitError(_("A number exceeded the size limit."))
+            big_base = isinstance(left, int) and isinstance(right, int) and abs(left) > 1
+            if big_base and right * math.log2(abs(left)) > MAX_INT_BITS:
+                raise SandboxLimitError(_("A number exceeded the size limit."))
             return left**right
         if op == "LShift":
-            if isinstance(right, int) and isinstance(left, int):
-                if left.bit_length() + right > MAX_INT_BITS:
-                    raise SandboxLimitError(_("A number exceeded the size limit."))
+            both_int = isinstance(left, int) and isinstance(right, int)
+            if both_int and left.bit_length() + right > MAX_INT_BITS:
+                raise SandboxLimitError(_("A number exceeded the size limit."))
             return left << right
         if op == "Add":
             if _sized(left) >= 0 and _sized(right) >= 0:
@@ -485,8 +482,8 @@ def _globals(context: Mapping[str, Any]) -> dict[str, Any]:
         if isinstance(key, str) and not key.startswith("_"):
             env[key] = value
     env.update(SAFE_FUNCTIONS)
-    env["range"] = budget.range
-    env["str"] = budget.str
+    env["range"] = budget.bounded_range
+    env["str"] = budget.bounded_str
     env[_GUARD_TICK] = budget.tick
     env[_GUARD_BINOP] = budget.binop
     env["__builtins__"] = {}

@@ -168,7 +168,11 @@ def parse_xml(xml: bytes) -> etree._Element:
     try:
         root = etree.fromstring(xml, parser=parser)
     except etree.XMLSyntaxError as exc:
-        raise BpmnImportError(_("The file is not well-formed XML: %(error)s") % {"error": exc})
+        raise BpmnImportError(
+            _("The file is not well-formed XML: %(error)s") % {"error": exc}
+        ) from None
+    if root.getroottree().docinfo.doctype:
+        raise BpmnImportError(_("Document type declarations (DTD) are not allowed."))
     if root.tag != f"{{{BPMN_NS}}}definitions":
         raise BpmnImportError(_("The file is not a BPMN 2.0 document (no bpmn:definitions)."))
     return root
@@ -349,9 +353,7 @@ def _lane_info(lane: etree._Element) -> dict[str, Any]:
         "unit": lane.get(f"{{{CINAR_NS}}}unit") or None,
         "role": lane.get(f"{{{CINAR_NS}}}role") or None,
         "user": lane.get(f"{{{CINAR_NS}}}user") or None,
-        "elements": [
-            (ref.text or "").strip() for ref in lane.findall(f"{{{BPMN_NS}}}flowNodeRef")
-        ],
+        "elements": [(ref.text or "").strip() for ref in lane.findall(f"{{{BPMN_NS}}}flowNodeRef")],
     }
 
 
@@ -400,16 +402,22 @@ def _check_process_elements(
                         "Element %(element)s: the service task calls the handler "
                         "'%(handler)s' (%(convention)s), which is not registered."
                     )
-                    % {"element": entry["element_id"], "handler": handler_name,
-                       "convention": convention},
+                    % {
+                        "element": entry["element_id"],
+                        "handler": handler_name,
+                        "convention": convention,
+                    },
                     entry["element_id"],
                 )
         elif name in {"sendTask", "receiveTask"}:
             topic = el.get(f"{{{CAMUNDA_NS}}}topic")
             if topic:
                 warnings.append(
-                    {**entry, "reason": f"camunda:topic '{topic}' on a {name} is ignored; "
-                     "use a serviceTask to call a handler"}
+                    {
+                        **entry,
+                        "reason": f"camunda:topic '{topic}' on a {name} is ignored; "
+                        "use a serviceTask to call a handler",
+                    }
                 )
             if not el.get("messageRef"):
                 warnings.append(
@@ -437,9 +445,14 @@ def analyse(xml: bytes, *, filename: str = "", known_processes: set[str] | None 
     expression_problems = list(analysis.unsupported)
     analysis.unsupported = []
 
-    for el in root.iter(f"{{{BPMN_NS}}}dataStore", f"{{{BPMN_NS}}}globalTask",
-                        f"{{{BPMN_NS}}}globalUserTask", f"{{{BPMN_NS}}}globalScriptTask",
-                        f"{{{BPMN_NS}}}globalManualTask", f"{{{BPMN_NS}}}globalBusinessRuleTask"):
+    for el in root.iter(
+        f"{{{BPMN_NS}}}dataStore",
+        f"{{{BPMN_NS}}}globalTask",
+        f"{{{BPMN_NS}}}globalUserTask",
+        f"{{{BPMN_NS}}}globalScriptTask",
+        f"{{{BPMN_NS}}}globalManualTask",
+        f"{{{BPMN_NS}}}globalBusinessRuleTask",
+    ):
         analysis.unsupported.append(
             {
                 "process_id": None,

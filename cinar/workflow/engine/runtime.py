@@ -66,7 +66,9 @@ def resolve_specs(
     Returns (spec, subprocess specs, pinned versions {process id: pk}, versions used)."""
     parser = parser_for(version)
     spec = parser.get_spec(process_id)
-    subs: dict[str, Any] = parser.get_subprocess_specs(process_id, require_call_activity_specs=False)
+    subs: dict[str, Any] = parser.get_subprocess_specs(
+        process_id, require_call_activity_specs=False
+    )
     pinned = dict(pinned)
     used = [version]
     for _round in range(50):
@@ -124,7 +126,8 @@ def _classify(task: Any) -> StepRecord | None:
         data["outputs"] = sorted(
             child.task_spec.bpmn_id or child.task_spec.name
             for child in task.children
-            if child is not None and child.state & (TaskState.DEFINITE_MASK | TaskState.FINISHED_MASK)
+            if child is not None
+            and child.state & (TaskState.DEFINITE_MASK | TaskState.FINISHED_MASK)
         )
     elif isinstance(spec, CatchingEvent):
         definition = spec.event_definition
@@ -168,7 +171,7 @@ def new_workflow(
 
 
 def load_workflow(
-    blob: bytes, spec: Any, subprocess_specs: dict[str, Any], instance_id: int | None
+    blob: bytes | memoryview, spec: Any, subprocess_specs: dict[str, Any], instance_id: int | None
 ) -> BpmnWorkflow:
     workflow = state.load(bytes(blob), spec=spec, subprocess_specs=subprocess_specs)
     workflow.script_engine = CinarScriptEngine(instance_id)
@@ -205,18 +208,36 @@ def run(
         payload = event.payload if isinstance(event.payload, dict) else {}
         if isinstance(definition, ErrorEventDefinition):
             result.uncaught.append(
-                StepRecord("error", "", definition.name or "", "ErrorEventDefinition", "",
-                           {"error_code": definition.code, "uncaught": True})
+                StepRecord(
+                    "error",
+                    "",
+                    definition.name or "",
+                    "ErrorEventDefinition",
+                    "",
+                    {"error_code": definition.code, "uncaught": True},
+                )
             )
         elif isinstance(definition, MessageEventDefinition):
             result.uncaught.append(
-                StepRecord("message_sent", "", definition.name or "", "MessageEventDefinition",
-                           "", {"message": definition.name, "keys": sorted(payload)[:50]})
+                StepRecord(
+                    "message_sent",
+                    "",
+                    definition.name or "",
+                    "MessageEventDefinition",
+                    "",
+                    {"message": definition.name, "keys": sorted(payload)[:50]},
+                )
             )
         elif isinstance(definition, EscalationEventDefinition):
             result.uncaught.append(
-                StepRecord("escalation", "", definition.name or "", "EscalationEventDefinition",
-                           "", {"escalation_code": definition.code})
+                StepRecord(
+                    "escalation",
+                    "",
+                    definition.name or "",
+                    "EscalationEventDefinition",
+                    "",
+                    {"escalation_code": definition.code},
+                )
             )
         elif isinstance(definition, SignalEventDefinition):
             result.uncaught.append(

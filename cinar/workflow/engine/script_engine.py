@@ -14,7 +14,7 @@ from SpiffWorkflow.bpmn.script_engine.python_environment import (
 from cinar.workflow import sandbox
 
 
-class SandboxEnvironment(BasePythonScriptEngineEnvironment):  # type: ignore[misc]
+class SandboxEnvironment(BasePythonScriptEngineEnvironment):
     def evaluate(
         self,
         expression: str,
@@ -39,7 +39,7 @@ class SandboxEnvironment(BasePythonScriptEngineEnvironment):  # type: ignore[mis
         raise sandbox.SandboxError("Service tasks call registered handlers only.")
 
 
-class CinarScriptEngine(PythonScriptEngine):  # type: ignore[misc]
+class CinarScriptEngine(PythonScriptEngine):
     def __init__(self, instance_id: int | None = None) -> None:
         super().__init__(environment=SandboxEnvironment())
         self.instance_id = instance_id

@@ -10,7 +10,7 @@ from SpiffWorkflow.bpmn.specs.defaults import ServiceTask
 from cinar.workflow import handlers, sandbox
 
 
-class HandlerServiceTask(ServiceTask):  # type: ignore[misc]
+class HandlerServiceTask(ServiceTask):
     """A service task that calls a handler from the registry, by name, and nothing else."""
 
     def __init__(

@@ -33,7 +33,7 @@ from SpiffWorkflow.util.task import TaskState
 _KEEP_MASK = TaskState.NOT_FINISHED_MASK | TaskState.ERROR
 
 
-class LiveStateWorkflowConverter(BpmnWorkflowConverter):  # type: ignore[misc]
+class LiveStateWorkflowConverter(BpmnWorkflowConverter):
     """Like SpiffWorkflow's converter, minus the specs (restored from the XML)."""
 
     def to_dict(self, workflow: BpmnWorkflow) -> dict[str, Any]:
@@ -63,29 +63,30 @@ def _serializer() -> BpmnWorkflowSerializer:
 _SERIALIZER = _serializer()
 
 
-def _path_from_root(task: Any) -> list[Any]:
-    path = []
-    node = task
-    while node is not None:
-        path.append(node)
-        node = node.parent
-    path.reverse()
-    return path
-
-
 def _prune_workflow(wf: Any) -> None:
     root = wf.task_tree
-    live = [t for t in wf.tasks.values() if t.state & _KEEP_MASK and t is not root]
-    if not live:
+    # One pass, O(tasks): which subtrees hold a live (unfinished or failed) task?
+    order: list[Any] = []
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        order.append(node)
+        stack.extend(child for child in node.children if child is not None)
+    holds_live: dict[UUID, bool] = {}
+    for node in reversed(order):
+        holds_live[node.id] = (node is not root and bool(node.state & _KEEP_MASK)) or any(
+            holds_live.get(child_id, False) for child_id in node._children
+        )
+    if not holds_live[root.id]:
         return
-    paths = [_path_from_root(t) for t in live]
+    # Deepest common ancestor of the live tasks: descend while exactly one child leads
+    # to live tasks and the node itself is finished.
     dca = root
-    for depth in range(min(len(p) for p in paths)):
-        node = paths[0][depth]
-        if all(p[depth] is node for p in paths):
-            dca = node
-        else:
+    while True:
+        live_children = [c for c in dca.children if c is not None and holds_live[c.id]]
+        if len(live_children) != 1 or (dca is not root and dca.state & _KEEP_MASK):
             break
+        dca = live_children[0]
     if dca is not root and dca.parent is not root:
         root._children = [dca.id]
         dca._parent = root.id

@@ -125,9 +125,7 @@ def test_parallel_split_and_join(import_bpmn, clerk):
 )
 def test_inclusive_gateway(import_bpmn, clerk, checks, expected):
     version = import_bpmn("inclusive.bpmn")
-    instance = actions.process_instance_start(
-        actor=clerk, version=version, data={"checks": checks}
-    )
+    instance = actions.process_instance_start(actor=clerk, version=version, data={"checks": checks})
     items = open_items(instance)
     assert [i.element_id for i in items] == expected
     for item in items:
