@@ -13,6 +13,7 @@ urlpatterns = [
     path("accounts/", include("cinar.identity.urls")),
     path("staff/", include("cinar.backoffice.urls")),
     path("staff/organization/", include("cinar.organization.urls")),
+    path("staff/catalog/", include("cinar.catalog.urls")),
     path("staff/audit/", include("cinar.audit.urls")),
     path("", include("cinar.portal.urls")),
     path("", portal_home, name="home"),

@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "cinar.audit",
     "cinar.identity",
     "cinar.organization",
+    "cinar.catalog",
     "cinar.workflow",
     "cinar.backoffice",
     "cinar.portal",
