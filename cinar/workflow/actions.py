@@ -107,6 +107,8 @@ def process_version_import(
             definition.name = analysis.primary_process_name[:255]
             definition.description = analysis.primary_process_description
             definition.save(update_fields=["name", "description"])
+        if activate and version.is_executable:
+            _activate(version)
         audit_record(
             actor=actor,
             action="workflow.version_imported",
@@ -119,8 +121,6 @@ def process_version_import(
                 "unsupported": len(analysis.unsupported),
             },
         )
-        if activate and version.is_executable:
-            _activate(version)
     return version
 
 

@@ -281,8 +281,7 @@ def _check_expression(
         unsupported.append(
             {
                 "element_id": element_id,
-                "reason": _("expression language %(language)s is not supported")
-                % {"language": language},
+                "reason": f"expression language {language} is not supported",
             }
         )
         return
@@ -297,7 +296,7 @@ def _check_expression(
         unsupported.append(
             {
                 "element_id": element_id,
-                "reason": _("not a Python expression: %(error)s") % {"error": exc},
+                "reason": f"not a Python expression: {exc}",
             }
         )
     except sandbox.SandboxValidationError as exc:

@@ -3,6 +3,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from django.utils import translation
 
 from cinar.identity.tests.factories import StaffFactory
 from cinar.workflow import actions
@@ -13,6 +14,13 @@ BPMN_DIR = Path(__file__).parent / "bpmn"
 
 def bpmn(name: str) -> bytes:
     return (BPMN_DIR / name).read_bytes()
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    # Messages are asserted in their English source form, whatever LANGUAGE_CODE says.
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture
