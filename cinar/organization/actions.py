@@ -11,6 +11,7 @@ import datetime as dt
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, TypedDict
 
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
@@ -433,7 +434,7 @@ def membership_add(
     if not position.is_active:
         raise ValidationError({"position": _("This position is not active.")})
     with transaction.atomic():
-        type(user).objects.select_for_update().filter(pk=user.pk).first()
+        get_user_model().objects.select_for_update().filter(pk=user.pk).first()
         duplicate = (
             Membership.objects.active_on(start)
             .filter(user=user, unit=unit, position=position)
@@ -967,7 +968,7 @@ def delegation_create(
         raise ValidationError(errors)
     with transaction.atomic():
         # Serialize delegations of one principal so overlap checks cannot race.
-        type(principal).objects.select_for_update().filter(pk=principal.pk).first()
+        get_user_model().objects.select_for_update().filter(pk=principal.pk).first()
         overlapping = (
             Delegation.objects.overlapping(starts_at, ends_at)
             .filter(principal=principal, scope__in=_scopes_overlapping(scope))

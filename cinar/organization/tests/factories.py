@@ -25,7 +25,7 @@ from cinar.organization.models import (
     UnitKind,
 )
 
-_detsis = itertools.count(24300001)
+_detsis = itertools.count(31000001)  # clear of the 243xxxxx numbers in fixtures and samples
 _code = itertools.count(1)
 
 
