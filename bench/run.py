@@ -80,6 +80,34 @@ def _run_module(package: str, name: str, ctx: Context) -> tuple[list[Result], st
     return results, None
 
 
+def _recheck_limits(ctx: Context, failures: list[str]) -> list[dict[str, Any]]:
+    """Limits that offer ``recheck(ctx)`` are measured again, briefly, after the workloads."""
+    drift = []
+    for name in _modules("bench.limits"):
+        module = importlib.import_module(f"bench.limits.{name}")
+        if not hasattr(module, "recheck"):
+            continue
+        print(f"▸ limits/{name} (again)", file=sys.stderr, flush=True)
+        try:
+            again: list[Result] = module.recheck(ctx)
+        except Exception as exc:
+            failures.append(f"{name} (recheck): {exc.__class__.__name__}")
+            continue
+        for result in again:
+            first = ctx.limits.get(result.key)
+            if first and first.value:
+                drift.append(
+                    {
+                        "key": result.key,
+                        "unit": result.unit,
+                        "start": first.value,
+                        "end": result.value,
+                        "change": result.value / first.value - 1,
+                    }
+                )
+    return drift
+
+
 def _fmt(value: float | None, digits: int = 0) -> str:
     if value is None:
         return ""
@@ -157,6 +185,7 @@ def main() -> int:
     failures: list[str] = []
     limits: list[Result] = []
     workloads: list[Result] = []
+    drift: list[dict[str, Any]] = []
     try:
         for name in [] if args.no_limits else _modules("bench.limits"):
             results, failure = _run_module("bench.limits", name, ctx)
@@ -171,6 +200,8 @@ def main() -> int:
                 base = ctx.limits.get(result.limit) if result.limit else None
                 result.ratio = result.value / base.value if base and base.value else None
             workloads += results
+        if limits and workloads:
+            drift = _recheck_limits(ctx, failures)
     finally:
         ctx.close()
 
@@ -191,6 +222,14 @@ def main() -> int:
         )
     print()
     print(_table(limits, workloads))
+    if drift:
+        print("\nLimits measured again at the end (a large change means the machine's load")
+        print("changed during the run, and the ratios are less trustworthy):")
+        for d in drift:
+            print(
+                f"  {d['key']:<10} {_fmt(d['start'])} → {_fmt(d['end'])} {d['unit']} "
+                f"({d['change']:+.0%})"
+            )
     if failures:
         print("\nFailed:", *failures, sep="\n  ")
 
@@ -204,6 +243,7 @@ def main() -> int:
                 "machine": machine,
                 "limits": [r.as_dict() for r in limits],
                 "workloads": [r.as_dict() for r in workloads],
+                "limits_rechecked_at_end": drift,
                 "failures": failures,
             },
             indent=2,

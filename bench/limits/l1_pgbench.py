@@ -52,25 +52,32 @@ def run(ctx: Context) -> list[Result]:
             )
         )
 
-        ctx.psql("CREATE TABLE bench_commit (id bigserial PRIMARY KEY, v integer NOT NULL)", db=DB)
-        script = ctx.tmp / "single_insert.sql"
-        script.write_text("INSERT INTO bench_commit (v) VALUES (1);\n")
-        seconds = round(ctx.seconds(5))
-        log(f"pgbench single-row INSERT per commit, 1 client, {seconds} s")
-        out = sh(
-            ["pgbench", "-n", "-c", "1", "-j", "1", "-T", str(seconds), "-f", str(script), DB],
-            env=env,
-            timeout=seconds + 120,
-        )
-        tps, latency = _tps(out)
-        results.append(
-            Result(
-                key="L1.commit",
-                name="pgbench single-row INSERT per commit, 1 client",
-                value=tps,
-                unit="tx/s",
-                notes=f"{seconds} s",
-                extra={"latency_avg_ms": latency},
-            )
-        )
+        results.append(_single_commit(ctx, seconds=round(ctx.seconds(5))))
     return results
+
+
+def _single_commit(ctx: Context, *, seconds: int) -> Result:
+    ctx.psql("CREATE TABLE IF NOT EXISTS bench_commit (id bigserial PRIMARY KEY, v integer)", db=DB)
+    script = ctx.tmp / "single_insert.sql"
+    script.write_text("INSERT INTO bench_commit (v) VALUES (1);\n")
+    log(f"pgbench single-row INSERT per commit, 1 client, {seconds} s")
+    out = sh(
+        ["pgbench", "-n", "-c", "1", "-j", "1", "-T", str(seconds), "-f", str(script), DB],
+        env=ctx.pg_env(),
+        timeout=seconds + 120,
+    )
+    tps, latency = _tps(out)
+    return Result(
+        key="L1.commit",
+        name="pgbench single-row INSERT per commit, 1 client",
+        value=tps,
+        unit="tx/s",
+        notes=f"{seconds} s",
+        extra={"latency_avg_ms": latency},
+    )
+
+
+def recheck(ctx: Context) -> list[Result]:
+    """The commit rate again, at the end of the run: did the machine change meanwhile?"""
+    with ctx.scratch_database(DB):
+        return [_single_commit(ctx, seconds=3)]

@@ -14,12 +14,21 @@ from bench.harness import ROOT, Context, Result, http_result, log
 
 
 def run(ctx: Context) -> list[Result]:
+    return _measure(ctx, seconds=None)
+
+
+def recheck(ctx: Context) -> list[Result]:
+    """The same, shorter, at the end of the run: did the machine change meanwhile?"""
+    return _measure(ctx, seconds=4)
+
+
+def _measure(ctx: Context, *, seconds: float | None) -> list[Result]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")}
     env.update(DJANGO_SETTINGS_MODULE="bench.emptyapp.settings", PYTHONPATH=str(ROOT))
     with ctx.gunicorn("bench.emptyapp.wsgi", env) as base:
         log(f"empty view under gunicorn ({ctx.cores} workers)")
         ctx.http_load(base + "/", seconds=1)  # warm-up: imports, first connections
-        load = ctx.http_load(base + "/")
+        load = ctx.http_load(base + "/", seconds=seconds)
     return [
         http_result(
             "L2",
