@@ -260,11 +260,27 @@ def test_assigned_work_item_refuses_someone_else(import_bpmn, clerk, admin_user)
         complete(clerk, item)
     item.refresh_from_db()
     assert item.status == WorkItemStatus.READY
-    complete(clerk, item) if False else actions.work_item_complete(
-        actor=clerk, work_item=item, data={}, on_behalf_of=admin_user
-    )
+    actions.work_item_complete(actor=clerk, work_item=item, data={}, on_behalf_of=admin_user)
     item.refresh_from_db()
     assert item.status == WorkItemStatus.COMPLETED
     assert item.on_behalf_of == admin_user
     event = instance.events.get(kind=EventKind.TASK_COMPLETED, element_id="review")
     assert event.on_behalf_of == admin_user
+
+
+def test_script_exceeding_limits_at_run_time_halts_instance(admin_user, clerk):
+    from .conftest import bpmn
+
+    xml = bpmn("sequence.bpmn").replace(b"fee = amount * 2", b"fee = 'a' * amount")
+    version = actions.process_version_import(actor=admin_user, xml=xml, filename="bomb.bpmn")
+    instance = actions.process_instance_start(actor=clerk, version=version, data={"amount": 10**9})
+    instance.refresh_from_db()
+    assert instance.status == InstanceStatus.ERROR
+    assert "size limit" in instance.error
+    error = instance.events.get(kind=EventKind.ERROR)
+    assert error.element_id == "compute"
+    assert not instance.work_items.exists()
+    # an instance halted in error can still be terminated by an administrator
+    actions.process_instance_terminate(actor=admin_user, instance=instance, reason="bomb")
+    instance.refresh_from_db()
+    assert instance.status == InstanceStatus.TERMINATED
