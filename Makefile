@@ -50,7 +50,7 @@ lint: install
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy cinar config
 	$(VENV)/bin/lint-imports
-	$(PY) manage.py makemigrations --check --dry-run -v0
+	DATABASE_URL=sqlite:///:memory: $(PY) manage.py makemigrations --check --dry-run -v0
 
 format: install
 	$(VENV)/bin/ruff check --fix .
