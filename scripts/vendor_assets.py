@@ -39,6 +39,25 @@ FILES: dict[str, str] = {
     "htmx/LICENSE": "htmx.org/LICENSE",
     "axe-core/axe.min.js": "axe-core/axe.min.js",
     "axe-core/LICENSE": "axe-core/LICENSE",
+    # bpmn-js: the modeler and the navigated viewer (UMD bundles), their CSS and icon font.
+    "bpmn-js/bpmn-modeler.production.min.js": "bpmn-js/dist/bpmn-modeler.production.min.js",
+    "bpmn-js/bpmn-navigated-viewer.production.min.js": (
+        "bpmn-js/dist/bpmn-navigated-viewer.production.min.js"
+    ),
+    "bpmn-js/assets/diagram-js.css": "bpmn-js/dist/assets/diagram-js.css",
+    "bpmn-js/assets/bpmn-js.css": "bpmn-js/dist/assets/bpmn-js.css",
+    **{
+        f"bpmn-js/assets/bpmn-font/{name}": f"bpmn-js/dist/assets/bpmn-font/{name}"
+        for name in (
+            "css/bpmn.css",
+            "font/bpmn.eot",
+            "font/bpmn.woff2",
+            "font/bpmn.woff",
+            "font/bpmn.ttf",
+            "font/bpmn.svg",
+        )
+    },
+    "bpmn-js/LICENSE": "bpmn-js/LICENSE",
 }
 
 
