@@ -57,6 +57,9 @@ def test_staff_sees_the_workspace(client, staff_home_url):
     content = response.content.decode()
     assert "Ayşe Yılmaz" in content
     assert 'aria-current="page"' in content
+    # The sidebar links to the staff sections that are routed.
+    for path in ("/staff/organization/", "/staff/catalog/", "/staff/audit/"):
+        assert f'href="{path}"' in content
     # Only superusers get the Django admin link.
     assert reverse("admin:index") not in content
 

@@ -78,3 +78,29 @@ def test_server_error_page_renders_without_context():
     html = loader.get_template("500.html").render()
     assert "500" in html
     assert "/static/vendor/bootstrap/css/bootstrap.min.css" in html
+
+
+def test_messages_are_announced_with_the_right_role(rf):
+    from django.contrib import messages
+    from django.contrib.auth.models import AnonymousUser
+    from django.contrib.messages.storage.fallback import FallbackStorage
+    from django.contrib.sessions.backends.db import SessionStore
+    from django.shortcuts import render
+
+    request = rf.get("/")
+    request.session = SessionStore()
+    request.user = AnonymousUser()
+    request._messages = FallbackStorage(request)
+    messages.error(request, "Kaydedilemedi")
+    messages.success(request, "Kaydedildi")
+
+    content = render(request, "portal/home.html").content.decode()
+
+    error_at = content.index("Kaydedilemedi")
+    success_at = content.index("Kaydedildi")
+    error_div = content.rfind("<div class=", 0, error_at)
+    success_div = content.rfind("<div class=", 0, success_at)
+    assert "alert-danger" in content[error_div:error_at]
+    assert 'role="alert"' in content[error_div:error_at]
+    assert "alert-success" in content[success_div:success_at]
+    assert 'role="status"' in content[success_div:success_at]
