@@ -28,12 +28,6 @@ from cinar.organization.queries import active_staff_choices
 DATETIME_INPUT = "%Y-%m-%dT%H:%M"
 
 
-class StaffChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg,unused-ignore]
-    def label_from_instance(self, obj: Any) -> str:
-        full = obj.get_full_name()
-        return f"{full} ({obj.username})" if full else str(obj.username)
-
-
 class UnitChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg,unused-ignore]
     def label_from_instance(self, obj: Any) -> str:
         return "\u2003" * obj.depth + obj.name
