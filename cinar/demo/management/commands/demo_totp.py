@@ -28,7 +28,8 @@ class Command(BaseCommand):
         ).first()
         if device is None:
             raise CommandError(f"{options['username']} has no demo TOTP device.")
-        code = totp(device.bin_key, step=device.step, t0=device.t0, digits=device.digits,
-                    drift=device.drift)
+        code = totp(
+            device.bin_key, step=device.step, t0=device.t0, digits=device.digits, drift=device.drift
+        )
         remaining = device.step - int(time.time() - device.t0) % device.step
         self.stdout.write(f"{code:0{device.digits}d}  (valid for {remaining} s)")
