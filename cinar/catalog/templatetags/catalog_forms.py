@@ -69,6 +69,6 @@ def bs_choices(field: forms.BoundField, disabled: bool = False) -> list[dict[str
     return options
 
 
-@register.simple_tag
+@register.filter
 def describedby(field: forms.BoundField) -> str:
     return " ".join(_describedby(field))

@@ -127,7 +127,11 @@ def test_list_attribute_needs_values(org):
     ("specs", "fragment"),
     [
         (
-            [AttributeSpec(code="ad", label="Ad", datatype="string", values=(ValueSpec("a", "A"),))],
+            [
+                AttributeSpec(
+                    code="ad", label="Ad", datatype="string", values=(ValueSpec("a", "A"),)
+                )
+            ],
             "only list fields",
         ),
         (
@@ -161,7 +165,11 @@ def test_list_attribute_needs_values(org):
             "value key",
         ),
         (
-            [AttributeSpec(code="l", label="L", datatype="singlevaluelist", values=(ValueSpec("a", ""),))],
+            [
+                AttributeSpec(
+                    code="l", label="L", datatype="singlevaluelist", values=(ValueSpec("a", ""),)
+                )
+            ],
             "needs a name",
         ),
     ],
@@ -179,7 +187,9 @@ def test_form_definition_is_stored_in_order_and_audited(catalog):
     attrs = list(service.attributes.all())
     assert [a.code for a in attrs] == ["kategori", "adet", "tarih", "aciklama", "zamanlar", "konum"]
     assert [v.key for v in attrs[0].values.all()] == ["donanim", "yazilim"]
-    assert AuditEvent.objects.filter(action="catalog.service.form", target_id=str(service.pk)).exists()
+    assert AuditEvent.objects.filter(
+        action="catalog.service.form", target_id=str(service.pk)
+    ).exists()
     # Same definition again: nothing changes, nothing is audited.
     count = AuditEvent.objects.count()
     from cinar.catalog.tests.conftest import SUPPORT_FORM
