@@ -88,7 +88,7 @@ SUPPORT_FORM = [
 
 
 @pytest.fixture
-def catalog(org) -> Catalog:
+def catalog(org) -> Catalog:  # noqa: F811  (the imported fixture)
     role = org_actions.role_create(
         actor=None,
         code="catalog_manager",

@@ -228,7 +228,7 @@ def test_missing_sheets_and_columns_are_reported(db):
         b"",
         b"%PDF-1.7 not a workbook",
         b"PK\x03\x04 broken zip",
-        "Kod;Ad\nBIM-001;Hizmet\n".encode(),
+        b"Kod;Ad\nBIM-001;Hizmet\n",
     ],
 )
 def test_non_xlsx_content_is_refused(db, data):
