@@ -75,6 +75,14 @@ def _safe_next(request: HttpRequest, default: str) -> str:
     return resolve_url(default)
 
 
+def _home_for(user: Any) -> str:
+    """Where a person lands after signing in with no ``next``: staff at their desk
+    (CINAR_STAFF_HOME_URL), everyone else on the portal (LOGIN_REDIRECT_URL)."""
+    if user.is_authenticated and user.is_staff_member:
+        return resolve_url(settings.CINAR_STAFF_HOME_URL)
+    return resolve_url(settings.LOGIN_REDIRECT_URL)
+
+
 def _with_next(url: str, next_url: str) -> str:
     return f"{url}?{urlencode({'next': next_url})}" if next_url else url
 
@@ -139,7 +147,7 @@ class LoginView(auth_views.LoginView):
             step = "identity:otp_verify" if has_device else "identity:otp_setup"
             response: HttpResponse = redirect(_with_next(reverse(step), next_url))
         else:
-            response = redirect(next_url or resolve_url(settings.LOGIN_REDIRECT_URL))
+            response = redirect(next_url or _home_for(user))
         _apply_language(response, user)
         return response
 
@@ -175,7 +183,7 @@ def _otp_locked(request: HttpRequest, user: User, credentials: dict[str, str]) -
 @login_required
 def otp_verify(request: HttpRequest) -> HttpResponse:
     user = _user(request)
-    next_url = _safe_next(request, settings.LOGIN_REDIRECT_URL)
+    next_url = _safe_next(request, _home_for(user))
     if user_is_verified(user):
         return redirect(next_url)
     if not queries.user_has_confirmed_totp(user=user):

@@ -104,6 +104,7 @@ AUTHENTICATION_BACKENDS = [
 ]
 LOGIN_URL = "identity:login"
 LOGIN_REDIRECT_URL = "home"
+CINAR_STAFF_HOME_URL = "backoffice:home"  # where staff land after signing in
 LOGOUT_REDIRECT_URL = "home"
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

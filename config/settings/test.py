@@ -14,3 +14,7 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 AXES_ENABLED = True
+
+# Tests read English by default (source strings); Turkish is checked explicitly by
+# tests/test_translations.py and by the browser journeys, which send Accept-Language.
+LANGUAGE_CODE = "en"

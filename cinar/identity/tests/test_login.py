@@ -143,3 +143,9 @@ def test_admin_login_goes_through_identity_login(client):
     response = client.get("/admin/login/?next=/admin/")
     assert response.status_code == 302
     assert response.url.startswith("/accounts/login/")
+
+
+def test_staff_without_next_lands_on_the_staff_home(client, staff):
+    response = sign_in(client, staff.username)
+    assert response.status_code == 302
+    assert response.url == "/staff/"
