@@ -14,8 +14,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cinar.audit.actions import audit_record
-from cinar.workflow import sandbox
-from cinar.workflow.engine import runtime
+from cinar.organization import queries as org_queries
+from cinar.workflow import formdata, routing, sandbox, sla
+from cinar.workflow.engine import clock, elements, runtime
 from cinar.workflow.engine import state as engine_state
 from cinar.workflow.engine.parser import BpmnImportError, analyse
 from cinar.workflow.models import (
@@ -184,26 +185,8 @@ def _find_version(key: str, pinned_pk: int | None) -> ProcessVersion | None:
     )
 
 
-def _assignments(versions: list[ProcessVersion]) -> dict[str, dict[str, Any]]:
-    """element id -> {unit, role, user} from lanes (cinar:unit/role/user) and task
-    attributes, the task's own values winning."""
-    result: dict[str, dict[str, Any]] = {}
-    for version in versions:
-        for process in version.summary.get("processes", []):
-            for lane in process.get("lanes", []):
-                values = {k: lane.get(k) for k in ("unit", "role", "user") if lane.get(k)}
-                for element_id in lane.get("elements", []):
-                    result.setdefault(element_id, {}).update(values)
-            for element_id, values in process.get("assignments", {}).items():
-                result.setdefault(element_id, {}).update(values)
-    return result
-
-
-def _int_or_none(value: Any) -> int | None:
-    try:
-        return int(value) if value not in (None, "") else None
-    except (TypeError, ValueError):
-        return None
+def _user_or_none(user: Any) -> Any:
+    return user if getattr(user, "pk", None) else None
 
 
 class _Session:
@@ -213,6 +196,9 @@ class _Session:
         self.instance = instance
         self.versions = versions
         self.events: list[ProcessEvent] = []
+        # Where the next item of an engine task goes instead of normal routing (iade).
+        self.route_overrides: dict[Any, tuple[routing.Route, str]] = {}
+        self.created_items: list[WorkItem] = []
 
     def event(
         self,
@@ -236,10 +222,29 @@ class _Session:
                 element_type=element_type[:64],
                 lane=lane[:255],
                 data=data or {},
-                actor=actor if getattr(actor, "pk", None) else None,
-                on_behalf_of=on_behalf_of if getattr(on_behalf_of, "pk", None) else None,
-                at=timezone.now(),
+                actor=_user_or_none(actor),
+                on_behalf_of=_user_or_none(on_behalf_of),
+                at=clock.now(),
             )
+        )
+
+    def item_event(
+        self,
+        kind: str,
+        item: WorkItem,
+        *,
+        data: dict[str, Any] | None = None,
+        actor: Any = None,
+        on_behalf_of: Any = None,
+    ) -> None:
+        self.event(
+            kind,
+            element_id=item.element_id,
+            element_name=item.title,
+            lane=item.lane,
+            data={"work_item": item.pk, **(data or {})},
+            actor=actor,
+            on_behalf_of=on_behalf_of,
         )
 
     def apply(self, workflow: Any, result: runtime.RunResult, *, actor: Any) -> None:
@@ -269,7 +274,7 @@ class _Session:
                 EventKind.ERROR, element_id=result.error_element, data={"message": result.error}
             )
         self._sync_work_items(workflow)
-        now = timezone.now()
+        now = clock.now()
         if result.completed and instance.status == InstanceStatus.RUNNING:
             instance.status = InstanceStatus.COMPLETED
             instance.ended_at = now
@@ -281,51 +286,95 @@ class _Session:
             instance.data = final
             instance.state = None
             instance.state_size = 0
+            instance.next_timer_at = None
             self.event(EventKind.COMPLETED)
         else:
+            instance.next_timer_at = (
+                runtime.next_timer_at(workflow)
+                if instance.status == InstanceStatus.RUNNING
+                else None
+            )
             blob = engine_state.dump(workflow)
             instance.state = blob
             instance.state_size = len(blob)
         instance.save()
         ProcessEvent.objects.bulk_create(self.events)
+        self.events = []
 
     def _sync_work_items(self, workflow: Any) -> None:
         instance = self.instance
         ready = {task.id: task for task in runtime.ready_user_tasks(workflow)}
-        known = {item.task_id: item for item in instance.work_items.all()}
-        assignments = _assignments(self.versions)
+        open_items = {
+            item.task_id: item
+            for item in instance.work_items.filter(status__in=OPEN_WORK_ITEM_STATUSES)
+        }
+        now = clock.now()
         for task_id, task in ready.items():
-            if task_id in known:
+            if task_id in open_items:
                 continue
             element_id, name, element_type, lane = runtime.describe(task)
-            values = assignments.get(element_id, {})
-            WorkItem.objects.create(
+            info = elements.element_info(self.versions, element_id)
+            override = self.route_overrides.get(task_id)
+            if override is not None:
+                decision, return_reason = override
+            else:
+                decision = routing.route(
+                    info=info, lane=lane, responsible_unit=instance.responsible_unit, at=now
+                )
+                return_reason = ""
+            due, due_soon = sla.item_deadlines(now, info.get("durationDays") if info else None)
+            item = WorkItem.objects.create(
                 instance=instance,
                 task_id=task_id,
                 element_id=element_id,
                 title=(name or element_id)[:255],
                 lane=lane[:255],
-                assignee_id=_int_or_none(values.get("user")),
-                candidate_unit_id=_int_or_none(values.get("unit")),
-                candidate_role=str(values.get("role") or "")[:100],
+                assignee=decision.assignee,
+                on_behalf_of=decision.on_behalf_of,
+                candidate_unit=decision.candidate_unit,
+                candidate_role=decision.candidate_role,
+                unit=decision.unit,
+                status=WorkItemStatus.CLAIMED if decision.assignee else WorkItemStatus.READY,
+                created_at=now,
+                claimed_at=now if decision.assignee else None,
+                due_at=due,
+                due_soon_at=due_soon,
+                return_reason=return_reason,
             )
+            self.created_items.append(item)
             self.event(
                 EventKind.TASK_READY,
                 element_id=element_id,
                 element_name=name,
                 element_type=element_type,
                 lane=lane,
+                data={
+                    "work_item": item.pk,
+                    "rule": decision.rule,
+                    "assignee": decision.assignee.pk if decision.assignee else None,
+                    "unit": decision.candidate_unit.pk if decision.candidate_unit else None,
+                    "role": decision.candidate_role,
+                    "due_at": due.isoformat(),
+                },
             )
-        for task_id, item in known.items():
-            if item.status in OPEN_WORK_ITEM_STATUSES and task_id not in ready:
+            if decision.resolution:
+                self.item_event(
+                    EventKind.DELEGATED,
+                    item,
+                    data=decision.resolution,
+                    on_behalf_of=decision.on_behalf_of,
+                )
+        for task_id, item in open_items.items():
+            if task_id not in ready:
                 item.status = WorkItemStatus.CANCELLED
-                item.completed_at = timezone.now()
+                item.completed_at = now
                 item.save(update_fields=["status", "completed_at"])
                 self.event(
                     EventKind.TASK_CANCELLED,
                     element_id=item.element_id,
                     element_name=item.title,
                     lane=item.lane,
+                    data={"work_item": item.pk},
                 )
 
 
@@ -357,7 +406,7 @@ def _load(instance: ProcessInstance) -> tuple[Any, _Session]:
 def _lock_running(instance: ProcessInstance) -> ProcessInstance:
     locked = (
         ProcessInstance.objects.select_for_update()
-        .select_related("version", "version__definition")
+        .select_related("version", "version__definition", "responsible_unit")
         .get(pk=instance.pk)
     )
     if locked.status != InstanceStatus.RUNNING:
@@ -380,7 +429,11 @@ def process_instance_start(
     business_key: str = "",
 ) -> ProcessInstance:
     """Start an instance of ``version`` (or of the active version of ``definition_key``)
-    and run it until it waits for people, timers or messages."""
+    and run it until it waits for people, timers or messages.
+
+    ``data`` may carry ``responsible_unit_id`` (the unit whose queue gets otherwise
+    unrouted tasks) and ``legal_duration_days`` (yasal süre: the instance's deadline in
+    working days)."""
     clean = _clean_data(data or {}, "data")
     if version is None:
         if not definition_key:
@@ -398,11 +451,20 @@ def process_instance_start(
         raise ValidationError(
             {"version": _("This process version cannot be executed.")}, code="not_executable"
         )
+    responsible_unit = routing.responsible_unit_from_data(clean)
+    if clean.get("responsible_unit_id") not in (None, "") and responsible_unit is None:
+        raise ValidationError(
+            {"responsible_unit_id": _("No unit with this id.")}, code="unknown_unit"
+        )
     with transaction.atomic():
+        started_at = clock.now()
         instance = ProcessInstance.objects.create(
             version=version,
             business_key=business_key[:255],
-            started_by=actor if getattr(actor, "pk", None) else None,
+            started_by=_user_or_none(actor),
+            started_at=started_at,
+            responsible_unit=responsible_unit,
+            due_at=sla.instance_due_at(started_at, clean),
         )
         spec, subs, pinned, versions = _specs(instance)
         instance.called_versions = pinned
@@ -410,7 +472,10 @@ def process_instance_start(
         session.event(
             EventKind.CREATED,
             element_id=version.process_id,
-            data={"business_key": business_key},
+            data={
+                "business_key": business_key,
+                "due_at": instance.due_at.isoformat() if instance.due_at else None,
+            },
             actor=actor,
         )
         workflow = runtime.new_workflow(spec, subs, clean, instance.pk)
@@ -430,42 +495,343 @@ def process_instance_start(
     return instance
 
 
+# --- work items --------------------------------------------------------------------------------
+
+
+def _lock_open_item(work_item: WorkItem) -> tuple[ProcessInstance, WorkItem]:
+    """Lock the instance (running) and the item (open), instance first as everywhere."""
+    instance = _lock_running(work_item.instance)
+    item = (
+        WorkItem.objects.select_for_update()
+        .select_related("candidate_unit", "unit", "assignee", "on_behalf_of")
+        .get(pk=work_item.pk)
+    )
+    if not item.is_open:
+        raise ValidationError(
+            {
+                "work_item": _("This work item is already %(status)s.")
+                % {"status": item.get_status_display()}
+            },
+            code="closed",
+        )
+    return instance, item
+
+
+def _require_reason(reason: str) -> str:
+    text = (reason or "").strip()
+    if not text:
+        raise ValidationError({"reason": _("Give a reason.")}, code="required")
+    return text[:2000]
+
+
+def _refresh(work_item: WorkItem) -> WorkItem:
+    work_item.refresh_from_db()
+    return work_item
+
+
+def work_item_claim(*, actor: Any, work_item: WorkItem) -> WorkItem:
+    """Take a queue item: it becomes the actor's. Members of the candidate unit (the
+    unit itself), holders of the candidate role, and managers/admins of its unit."""
+    with transaction.atomic():
+        instance, item = _lock_open_item(work_item)
+        if not (routing.can_work_queue(actor, item) or routing.can_administer(actor, item)):
+            raise PermissionDenied(_("You may not claim this work item."))
+        if item.assignee_id is not None:
+            if item.assignee_id == actor.pk:
+                return _refresh(work_item)
+            raise ValidationError(
+                {"work_item": _("Someone else has already claimed this work item.")},
+                code="taken",
+            )
+        item.assignee = actor
+        item.on_behalf_of = None
+        item.status = WorkItemStatus.CLAIMED
+        item.claimed_at = clock.now()
+        item.save(update_fields=["assignee", "on_behalf_of", "status", "claimed_at"])
+        session = _Session(instance, [])
+        session.item_event(EventKind.CLAIMED, item, actor=actor)
+        ProcessEvent.objects.bulk_create(session.events)
+        audit_record(
+            actor=actor,
+            action="workflow.work_item_claimed",
+            target=item,
+            data={"instance": instance.pk, "element_id": item.element_id},
+        )
+    return _refresh(work_item)
+
+
+def _queue_of(item: WorkItem) -> tuple[Any, str]:
+    """The queue an item goes back to: its own, else its responsible unit's."""
+    if item.candidate_unit_id is not None or item.candidate_role:
+        return item.candidate_unit, item.candidate_role
+    return item.unit, ""
+
+
+def work_item_release(*, actor: Any, work_item: WorkItem) -> WorkItem:
+    """Put a claimed item back into its queue (the unit's, when it was routed to a
+    person). The assignee (or their deputy) and managers/admins may release."""
+    with transaction.atomic():
+        instance, item = _lock_open_item(work_item)
+        may_act, _principal = routing.acting_capacity(actor, item)
+        if item.assignee_id is None or not (may_act or routing.can_administer(actor, item)):
+            raise PermissionDenied(_("You may not release this work item."))
+        unit, role = _queue_of(item)
+        if unit is None and not role:
+            raise ValidationError(
+                {"work_item": _("This work item has no queue to go back to.")}, code="no_queue"
+            )
+        previous = item.assignee_id
+        item.assignee = None
+        item.on_behalf_of = None
+        item.candidate_unit = unit
+        item.candidate_role = role
+        item.status = WorkItemStatus.READY
+        item.claimed_at = None
+        item.save(
+            update_fields=[
+                "assignee",
+                "on_behalf_of",
+                "candidate_unit",
+                "candidate_role",
+                "status",
+                "claimed_at",
+            ]
+        )
+        session = _Session(instance, [])
+        session.item_event(EventKind.RELEASED, item, data={"from": previous}, actor=actor)
+        ProcessEvent.objects.bulk_create(session.events)
+        audit_record(
+            actor=actor,
+            action="workflow.work_item_released",
+            target=item,
+            data={"instance": instance.pk, "from": previous},
+        )
+    return _refresh(work_item)
+
+
+def work_item_reassign(
+    *,
+    actor: Any,
+    work_item: WorkItem,
+    to_user: Any = None,
+    to_unit: Any = None,
+    reason: str,
+) -> WorkItem:
+    """Give an open item to another person (through their vekalet, if any) or to another
+    unit's queue. Managers of the item's unit (or an ancestor) and admins only."""
+    text = _require_reason(reason)
+    if (to_user is None) == (to_unit is None):
+        raise ValidationError({"to_user": _("Choose either a person or a unit.")}, code="target")
+    if to_user is not None and not routing.is_staff(to_user):
+        raise ValidationError(
+            {"to_user": _("Work can only be given to active staff.")}, code="not_staff"
+        )
+    if to_unit is not None and not getattr(to_unit, "is_active", False):
+        raise ValidationError({"to_unit": _("The unit is not active.")}, code="inactive")
+    with transaction.atomic():
+        instance, item = _lock_open_item(work_item)
+        if not routing.can_administer(actor, item):
+            raise PermissionDenied(_("You may not reassign this work item."))
+        session = _Session(instance, [])
+        before = {
+            "assignee": item.assignee_id,
+            "unit": item.candidate_unit_id,
+            "role": item.candidate_role,
+        }
+        now = clock.now()
+        if to_user is not None:
+            resolution = org_queries.work_recipient_resolve(user=to_user, at=now, scope="workflow")
+            item.assignee = resolution.recipient
+            item.on_behalf_of = resolution.on_behalf_of
+            item.status = WorkItemStatus.CLAIMED
+            item.claimed_at = now
+            item.unit = org_queries.unit_primary_of(user=to_user) or item.unit
+            after = {"assignee": resolution.recipient.pk, "addressee": to_user.pk}
+        else:
+            resolution = None
+            item.assignee = None
+            item.on_behalf_of = None
+            item.candidate_unit = to_unit
+            item.candidate_role = ""
+            item.unit = to_unit
+            item.status = WorkItemStatus.READY
+            item.claimed_at = None
+            after = {"unit": to_unit.pk}
+        item.escalated_to = None
+        item.save()
+        data = {"from": before, "to": after, "reason": text}
+        session.item_event(EventKind.REASSIGNED, item, data=data, actor=actor)
+        if resolution is not None and resolution.on_behalf_of is not None:
+            session.item_event(
+                EventKind.DELEGATED,
+                item,
+                data={
+                    "reason": resolution.reason,
+                    "addressee": to_user.pk,
+                    "recipient": resolution.recipient.pk,
+                    "path": [p.pk for p in resolution.path],
+                },
+                on_behalf_of=resolution.on_behalf_of,
+            )
+        ProcessEvent.objects.bulk_create(session.events)
+        audit_record(
+            actor=actor,
+            action="workflow.work_item_reassigned",
+            target=item,
+            data={"instance": instance.pk, **data},
+        )
+    return _refresh(work_item)
+
+
+def work_item_return(*, actor: Any, work_item: WorkItem, reason: str) -> WorkItem:
+    """İade: send the work back to whoever did the previous user task on this path (the
+    engine is reset to that task and a new item goes to its performer, through their
+    vekalet). Without a previous step — or when going back would also undo other open
+    work (parallel branches) — the item goes back to its queue instead.
+
+    Returns the item that now holds the work (the new one, or the same item requeued)."""
+    text = _require_reason(reason)
+    with transaction.atomic():
+        instance, item = _lock_open_item(work_item)
+        may_act, principal = routing.acting_capacity(actor, item)
+        if not (may_act or routing.can_administer(actor, item)):
+            raise PermissionDenied(_("You may not return this work item."))
+        workflow, session = _load(instance)
+        previous_task = runtime.previous_user_task(workflow, item.task_id)
+        previous_item = None
+        if previous_task is not None:
+            other_open = runtime.ready_user_tasks_under(workflow, previous_task, item.task_id)
+            if not other_open:
+                previous_item = (
+                    WorkItem.objects.filter(
+                        instance=instance,
+                        task_id=previous_task.id,
+                        status=WorkItemStatus.COMPLETED,
+                        completed_by__isnull=False,
+                    )
+                    .select_related("completed_by", "unit")
+                    .order_by("-completed_at", "-id")
+                    .first()
+                )
+        now = clock.now()
+        if previous_item is None:
+            unit, role = _queue_of(item)
+            if unit is None and not role:
+                raise ValidationError(
+                    {"work_item": _("There is no previous step or queue to return this to.")},
+                    code="no_target",
+                )
+            previous = item.assignee_id
+            item.assignee = None
+            item.on_behalf_of = None
+            item.candidate_unit = unit
+            item.candidate_role = role
+            item.status = WorkItemStatus.READY
+            item.claimed_at = None
+            item.return_reason = text
+            item.save()
+            session.item_event(
+                EventKind.RETURNED,
+                item,
+                data={"reason": text, "to": "queue", "from": previous},
+                actor=actor,
+                on_behalf_of=principal,
+            )
+            ProcessEvent.objects.bulk_create(session.events)
+            audit_record(
+                actor=actor,
+                action="workflow.work_item_returned",
+                target=item,
+                data={"instance": instance.pk, "to": "queue", "reason": text},
+                on_behalf_of=principal,
+            )
+            return _refresh(work_item)
+        performer: Any = previous_item.completed_by
+        resolution = org_queries.work_recipient_resolve(user=performer, at=now, scope="workflow")
+        decision = routing.Route(
+            assignee=resolution.recipient,
+            on_behalf_of=resolution.on_behalf_of,
+            unit=previous_item.unit,
+            rule="returned",
+        )
+        if resolution.on_behalf_of is not None:
+            decision.resolution = {
+                "reason": resolution.reason,
+                "addressee": performer.pk,
+                "recipient": resolution.recipient.pk,
+                "path": [p.pk for p in resolution.path],
+            }
+        item.status = WorkItemStatus.CANCELLED
+        item.completed_at = now
+        item.completed_by = _user_or_none(actor)
+        item.return_reason = text
+        item.save(update_fields=["status", "completed_at", "completed_by", "return_reason"])
+        session.item_event(
+            EventKind.RETURNED,
+            item,
+            data={
+                "reason": text,
+                "to": performer.pk,
+                "to_element": previous_item.element_id,
+            },
+            actor=actor,
+            on_behalf_of=principal,
+        )
+        session.route_overrides[previous_task.id] = (decision, text)
+        runtime.reset_to(workflow, previous_task.id)
+        result = runtime.run(workflow, guard=transaction.atomic)
+        session.apply(workflow, result, actor=actor)
+        audit_record(
+            actor=actor,
+            action="workflow.work_item_returned",
+            target=item,
+            data={"instance": instance.pk, "to": performer.pk, "reason": text},
+            on_behalf_of=principal,
+        )
+        new_item = next((i for i in session.created_items if i.task_id == previous_task.id), None)
+    return new_item if new_item is not None else _refresh(work_item)
+
+
 def work_item_complete(
     *,
     actor: Any,
     work_item: WorkItem,
     data: dict[str, Any] | None = None,
-    on_behalf_of: Any = None,
 ) -> WorkItem:
-    """Complete a user task with the submitted form data and run the process on."""
-    clean = _clean_data(data or {}, "data")
+    """Complete a user task with the submitted form data and run the process on.
+
+    Who: the assignee; a deputy under an active vekalet of the assignee (recorded as
+    ``on_behalf_of``); for a queue item, any eligible member (an implicit claim); for an
+    unrouted item, workflow admins. ``data`` is checked against the task's
+    ``camunda:formField`` definitions when it has any (errors name the field)."""
+    raw = data or {}
     with transaction.atomic():
-        instance = _lock_running(work_item.instance)
-        item = WorkItem.objects.select_for_update().get(pk=work_item.pk)
-        if not item.is_open:
-            raise ValidationError(
-                {
-                    "work_item": _("This work item is already %(status)s.")
-                    % {"status": item.get_status_display()}
-                },
-                code="closed",
-            )
-        if item.assignee_id is not None and item.assignee_id not in {
-            getattr(actor, "pk", None),
-            getattr(on_behalf_of, "pk", None),
-        }:
-            raise PermissionDenied(_("This work item is assigned to someone else."))
+        instance, item = _lock_open_item(work_item)
+        may_act, on_behalf_of = routing.acting_capacity(actor, item)
+        unrouted = (
+            item.assignee_id is None and item.candidate_unit_id is None and not item.candidate_role
+        )
+        if not may_act and not (unrouted and routing.can_administer(actor, item)):
+            raise PermissionDenied(_("You may not complete this work item."))
         workflow, session = _load(instance)
+        info = elements.element_info(session.versions, item.element_id)
+        fields = info.form_fields if info is not None else ()
+        clean = formdata.validate(fields, raw) if fields else _clean_data(raw, "data")
+        if item.assignee_id is None:
+            session.item_event(EventKind.CLAIMED, item, data={"implicit": True}, actor=actor)
         task = runtime.complete_user_task(workflow, item.task_id, clean)
         if task is None:
             raise ValidationError(
                 {"work_item": _("The task is no longer waiting for input.")}, code="stale"
             )
-        now = timezone.now()
+        now = clock.now()
+        if item.assignee_id is None:
+            item.assignee = actor
+            item.claimed_at = now
         item.status = WorkItemStatus.COMPLETED
         item.completed_at = now
-        item.completed_by = actor if getattr(actor, "pk", None) else None
-        item.on_behalf_of = on_behalf_of if getattr(on_behalf_of, "pk", None) else None
+        item.completed_by = _user_or_none(actor)
+        item.on_behalf_of = _user_or_none(on_behalf_of)
         item.form_data = clean
         item.save()
         element_id, name, element_type, lane = runtime.describe(task)
@@ -475,7 +841,7 @@ def work_item_complete(
             element_name=name,
             element_type=element_type,
             lane=lane,
-            data={"fields": sorted(clean)},
+            data={"fields": sorted(clean), "work_item": item.pk},
             actor=actor,
             on_behalf_of=on_behalf_of,
         )
@@ -488,8 +854,26 @@ def work_item_complete(
             data={"instance": instance.pk, "element_id": element_id},
             on_behalf_of=on_behalf_of,
         )
-    work_item.refresh_from_db()
-    return work_item
+    return _refresh(work_item)
+
+
+def _timers_fire(instance: ProcessInstance, moment: Any) -> int:
+    """Run a locked, running instance's due timers "at" ``moment`` (the SLA sweep calls
+    this inside its transaction). Returns how many timer events fired."""
+    with clock.frozen(moment):
+        workflow, session = _load(instance)
+        workflow.refresh_timers()
+        result = runtime.run(workflow, guard=transaction.atomic)
+        fired = sum(1 for step in result.steps if step.kind == EventKind.TIMER_FIRED)
+        session.apply(workflow, result, actor=None)
+        if fired:
+            audit_record(
+                actor=None,
+                action="workflow.timers_fired",
+                target=instance,
+                data={"count": fired, "at": moment.isoformat()},
+            )
+    return fired
 
 
 def process_instance_message(
@@ -555,6 +939,7 @@ def process_instance_terminate(
             )
         session.event(EventKind.TERMINATED, data={"reason": reason[:1000]}, actor=actor)
         locked.status = InstanceStatus.TERMINATED
+        locked.next_timer_at = None
         locked.ended_at = now
         locked.state = None
         locked.state_size = 0

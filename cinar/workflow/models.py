@@ -39,6 +39,11 @@ class ProcessDefinition(models.Model):
         verbose_name = _("process definition")
         verbose_name_plural = _("process definitions")
         ordering = ["key"]
+        permissions = [
+            ("manage_processes", _("Can upload, model and activate processes")),
+            ("view_all_instances", _("Can see every process instance")),
+            ("manage_work_items", _("Can reassign and release any work item")),
+        ]
 
     def __str__(self) -> str:
         return self.name or self.key
@@ -140,6 +145,21 @@ class ProcessInstance(models.Model):
     state_size = models.PositiveIntegerField(default=0, editable=False)
     data = models.JSONField(_("final data"), default=dict, blank=True)
     error = models.TextField(_("error"), blank=True)
+    # The unit answerable for the instance (e.g. the service's responsible unit, from
+    # ``responsible_unit_id`` in the start data): the fallback queue of its work items.
+    responsible_unit = models.ForeignKey(
+        "organization.Unit",
+        verbose_name=_("responsible unit"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    # The legal deadline (yasal süre, ``legal_duration_days`` working days from start).
+    due_at = models.DateTimeField(_("due at"), null=True, blank=True)
+    # The earliest moment a BPMN timer of this instance falls due; the sweep loads only
+    # instances whose timer is due (see cinar/workflow/sla.py).
+    next_timer_at = models.DateTimeField(_("next timer at"), null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -149,6 +169,12 @@ class ProcessInstance(models.Model):
         indexes = [
             models.Index(fields=["status", "version"], name="workflow_inst_status_idx"),
             models.Index(fields=["business_key"], name="workflow_inst_bkey_idx"),
+            models.Index(
+                fields=["next_timer_at"],
+                condition=Q(status="running", next_timer_at__isnull=False),
+                name="workflow_inst_timer_idx",
+            ),
+            models.Index(fields=["started_by", "status"], name="workflow_inst_starter_idx"),
         ]
 
     def __str__(self) -> str:
@@ -176,6 +202,14 @@ class EventKind(models.TextChoices):
     ERROR = "error", _("error")
     TERMINATED = "terminated", _("terminated")
     COMPLETED = "completed", _("completed")
+    # Work-item transitions (people, routing, deadlines).
+    CLAIMED = "claimed", _("claimed")
+    RELEASED = "released", _("released")
+    RETURNED = "returned", _("returned")
+    REASSIGNED = "reassigned", _("reassigned")
+    DELEGATED = "delegated", _("delegated")
+    SLA_WARNING = "sla_warning", _("deadline approaching")
+    ESCALATED = "escalated", _("escalated")
 
 
 class AppendOnlyError(Exception):
@@ -233,8 +267,10 @@ OPEN_WORK_ITEM_STATUSES = (WorkItemStatus.READY, WorkItemStatus.CLAIMED)
 
 
 class WorkItem(models.Model):
-    """A user task waiting for a person. Assignment is stored as plain references taken
-    from the BPMN lane / task (cinar:unit, cinar:role, cinar:user); routing comes later."""
+    """A user task waiting for a person. Routing (cinar/workflow/routing.py) fills the
+    assignee (a person, possibly a deputy acting ``on_behalf_of`` the addressee) or a
+    queue (``candidate_unit`` and/or ``candidate_role``); ``unit`` is the unit answerable
+    for the item (its managers see it, escalation climbs from it)."""
 
     instance = models.ForeignKey(
         ProcessInstance, on_delete=models.PROTECT, related_name="work_items"
@@ -244,36 +280,92 @@ class WorkItem(models.Model):
     title = models.CharField(_("title"), max_length=255)
     lane = models.CharField(_("lane"), max_length=255, blank=True)
     assignee = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("assignee"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
     )
-    candidate_unit_id = models.PositiveBigIntegerField(_("candidate unit"), null=True, blank=True)
+    candidate_unit = models.ForeignKey(
+        "organization.Unit",
+        verbose_name=_("candidate unit"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
     candidate_role = models.CharField(_("candidate role"), max_length=100, blank=True)
+    unit = models.ForeignKey(
+        "organization.Unit",
+        verbose_name=_("responsible unit"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
     status = models.CharField(
         _("status"), max_length=16, choices=WorkItemStatus.choices, default=WorkItemStatus.READY
     )
     form_data = models.JSONField(_("form data"), default=dict, blank=True)
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    claimed_at = models.DateTimeField(_("claimed at"), null=True, blank=True)
     completed_at = models.DateTimeField(_("completed at"), null=True, blank=True)
     completed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     on_behalf_of = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("on behalf of"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
     )
+    # Deadlines in working days (cinar/workflow/sla.py).
+    due_at = models.DateTimeField(_("due at"), null=True, blank=True)
+    due_soon_at = models.DateTimeField(_("due soon from"), null=True, blank=True)
+    warned_at = models.DateTimeField(_("warned at"), null=True, blank=True)
+    escalated_at = models.DateTimeField(_("escalated at"), null=True, blank=True)
+    escalated_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("escalated to"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    # Why the item came back (iade), shown to whoever receives it.
+    return_reason = models.TextField(_("return reason"), blank=True)
 
     class Meta:
         verbose_name = _("work item")
         verbose_name_plural = _("work items")
         ordering = ["created_at", "id"]
         constraints = [
+            # A task reset by a return (iade) gets a new item; closed ones stay as history.
             models.UniqueConstraint(
-                fields=["instance", "task_id"], name="workflow_item_task_unique"
+                fields=["instance", "task_id"],
+                condition=Q(status__in=["ready", "claimed"]),
+                name="workflow_item_open_task_unique",
             )
         ]
         indexes = [
             models.Index(fields=["status", "assignee"], name="workflow_item_assignee_idx"),
-            models.Index(fields=["status", "candidate_unit_id"], name="workflow_item_unit_idx"),
+            models.Index(fields=["status", "candidate_unit"], name="workflow_item_unit_idx"),
             models.Index(fields=["status", "candidate_role"], name="workflow_item_role_idx"),
+            models.Index(fields=["status", "unit"], name="workflow_item_owner_idx"),
+            models.Index(fields=["instance", "task_id"], name="workflow_item_task_idx"),
+            models.Index(
+                fields=["due_soon_at"],
+                condition=Q(status__in=["ready", "claimed"], warned_at__isnull=True),
+                name="workflow_item_warn_idx",
+            ),
+            models.Index(
+                fields=["due_at"],
+                condition=Q(status__in=["ready", "claimed"], escalated_at__isnull=True),
+                name="workflow_item_escalate_idx",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -282,3 +374,8 @@ class WorkItem(models.Model):
     @property
     def is_open(self) -> bool:
         return self.status in OPEN_WORK_ITEM_STATUSES
+
+    @property
+    def is_queued(self) -> bool:
+        """Open and waiting in a unit or role queue for someone to claim it."""
+        return self.is_open and self.assignee_id is None

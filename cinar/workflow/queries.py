@@ -1,14 +1,22 @@
-"""Reads of the workflow app. Access scoping by unit/role arrives with routing (later);
-these are the building blocks views and other apps use."""
+"""Reads of the workflow app: the process library, access-scoped inboxes (unit and role
+queues, vekalet, deadlines), instance visibility and the diagram's state."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
-from django.db.models import Count, QuerySet
+from django.db.models import BooleanField, Case, Count, F, Q, QuerySet, Subquery, Value, When
+from django.http import Http404
+from django.utils import timezone
 
+from cinar.workflow import routing
+from cinar.workflow.engine import elements, runtime
+from cinar.workflow.engine.elements import FormField
 from cinar.workflow.models import (
     OPEN_WORK_ITEM_STATUSES,
+    EventKind,
+    InstanceStatus,
     ProcessDefinition,
     ProcessEvent,
     ProcessInstance,
@@ -38,12 +46,8 @@ def process_instance_events(*, instance: ProcessInstance) -> QuerySet[ProcessEve
 
 
 def work_item_list_open_for_user(*, user: Any) -> QuerySet[WorkItem]:
-    """Work items assigned to ``user`` by person (unit and role routing comes later)."""
-    return (
-        WorkItem.objects.filter(assignee=user, status__in=OPEN_WORK_ITEM_STATUSES)
-        .select_related("instance", "instance__version__definition")
-        .order_by("created_at", "id")
-    )
+    """Open work items assigned to ``user`` (the "mine" inbox)."""
+    return work_items_for_user(user=user, box="mine")
 
 
 def element_event_counts(*, version: ProcessVersion) -> dict[tuple[str, str], int]:
@@ -71,3 +75,249 @@ def process_instance_waiting_messages(*, instance: ProcessInstance) -> list[str]
             if event.event_type == "MessageEventDefinition" and event.name
         }
     )
+
+
+# --- inboxes -----------------------------------------------------------------------------------
+
+INBOX_BOXES = ("mine", "unit", "delegated", "overdue", "due_soon")
+
+
+def _item_base() -> QuerySet[WorkItem]:
+    return WorkItem.objects.select_related(
+        "instance",
+        "instance__version",
+        "instance__version__definition",
+        "instance__started_by",
+        "assignee",
+        "on_behalf_of",
+        "candidate_unit",
+        "unit",
+        "escalated_to",
+    )
+
+
+def _annotate_deadlines(qs: QuerySet[WorkItem], at: dt.datetime) -> QuerySet[WorkItem]:
+    """``is_overdue`` / ``is_due_soon`` computed in the database at ``at``."""
+    return qs.annotate(
+        is_overdue=Case(
+            When(due_at__isnull=False, due_at__lt=at, then=Value(True)),
+            default=Value(False),
+            output_field=BooleanField(),
+        ),
+        is_due_soon=Case(
+            When(
+                due_at__isnull=False,
+                due_at__gte=at,
+                due_soon_at__lte=at,
+                then=Value(True),
+            ),
+            default=Value(False),
+            output_field=BooleanField(),
+        ),
+    )
+
+
+def _visible_open_q(user: Any, at: dt.datetime) -> Q:
+    """Open items ``user`` works on: assigned to them, in their queues, assigned to
+    someone they stand in for (vekalet), or escalated to them."""
+    principals = routing.deputy_principal_ids(user, at)
+    q = Q(assignee=user) | routing.queue_q(user, at) | Q(escalated_to=user)
+    if principals:
+        q |= Q(assignee_id__in=principals)
+    return q
+
+
+def work_items_for_user(
+    *, user: Any, box: str, at: dt.datetime | None = None
+) -> QuerySet[WorkItem]:
+    """The open work items of one inbox tab, oldest deadline first:
+
+    - ``mine``: assigned to the user (including work routed to them as a deputy);
+    - ``unit``: unclaimed items in the queues of the user's units and roles;
+    - ``delegated``: items of people the user stands in for now (vekalet), and items
+      routed to the user on someone's behalf;
+    - ``overdue`` / ``due_soon``: any of the above (and items escalated to the user) past
+      their deadline / within the warning window.
+
+    Each item is annotated with ``is_overdue`` and ``is_due_soon``. Non-staff get nothing."""
+    if box not in INBOX_BOXES:
+        raise ValueError(f"unknown inbox {box!r}")
+    if not routing.is_staff(user):
+        return WorkItem.objects.none()
+    moment = at or timezone.now()
+    qs = _item_base().filter(status__in=OPEN_WORK_ITEM_STATUSES)
+    if box == "mine":
+        qs = qs.filter(assignee=user)
+    elif box == "unit":
+        qs = qs.filter(routing.queue_q(user, moment))
+    elif box == "delegated":
+        principals = routing.deputy_principal_ids(user, moment)
+        qs = qs.filter(Q(assignee_id__in=principals) | Q(assignee=user, on_behalf_of__isnull=False))
+    elif box == "overdue":
+        qs = qs.filter(_visible_open_q(user, moment), due_at__lt=moment)
+    else:
+        qs = qs.filter(_visible_open_q(user, moment), due_at__gte=moment, due_soon_at__lte=moment)
+    return _annotate_deadlines(qs, moment).order_by(
+        F("due_at").asc(nulls_last=True), "created_at", "id"
+    )
+
+
+def work_item_counts_for_user(*, user: Any, at: dt.datetime | None = None) -> dict[str, int]:
+    """{box: number of items} for the inbox tabs."""
+    moment = at or timezone.now()
+    return {box: work_items_for_user(user=user, box=box, at=moment).count() for box in INBOX_BOXES}
+
+
+def work_items_for_managed_units(*, user: Any, at: dt.datetime | None = None) -> QuerySet[WorkItem]:
+    """Open items of the units the user manages (``Unit.manager``) and their sub-units,
+    or administers through ``workflow.manage_work_items`` (municipality-wide: all)."""
+    if not routing.is_staff(user):
+        return WorkItem.objects.none()
+    everywhere, paths = routing.managed_paths(user)
+    if not everywhere and not paths:
+        return WorkItem.objects.none()
+    moment = at or timezone.now()
+    qs = _item_base().filter(status__in=OPEN_WORK_ITEM_STATUSES).filter(routing.managed_q(user))
+    return _annotate_deadlines(qs, moment).order_by(
+        F("due_at").asc(nulls_last=True), "created_at", "id"
+    )
+
+
+def _item_visible(user: Any, item: WorkItem, at: dt.datetime) -> bool:
+    if item.assignee_id == user.pk or item.completed_by_id == user.pk:
+        return True
+    if item.on_behalf_of_id == user.pk or item.escalated_to_id == user.pk:
+        return True
+    if item.is_open:
+        if item.assignee_id is None and routing.can_work_queue(user, item, at):
+            return True
+        if item.assignee_id is not None and item.assignee_id in routing.deputy_principal_ids(
+            user, at
+        ):
+            return True
+    if routing.can_administer(user, item):
+        return True
+    return routing.can_view_all_instances(user)
+
+
+def work_item_get_for_user(*, user: Any, pk: Any) -> WorkItem:
+    """One work item, if ``user`` may see it: whoever holds it, did it, stands in for its
+    assignee, belongs to its queue, was escalated to it, manages its unit, or may see
+    every instance. Http404 otherwise."""
+    if not routing.is_staff(user):
+        raise Http404
+    try:
+        item = _annotate_deadlines(_item_base(), timezone.now()).get(pk=pk)
+    except (WorkItem.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+    if not _item_visible(user, item, timezone.now()):
+        raise Http404
+    return item
+
+
+def work_item_form_fields(*, work_item: WorkItem) -> list[FormField]:
+    """The ``camunda:formField`` definitions of the item's user task (empty: no form)."""
+    instance = work_item.instance
+    versions = [instance.version]
+    if instance.called_versions:
+        versions.extend(ProcessVersion.objects.filter(pk__in=instance.called_versions.values()))
+    info = elements.element_info(versions, work_item.element_id)
+    return list(info.form_fields) if info is not None else []
+
+
+def work_item_history(*, work_item: WorkItem) -> QuerySet[ProcessEvent]:
+    """Events of the item's instance about this item's task (claimed, returned…)."""
+    return (
+        work_item.instance.events.filter(element_id=work_item.element_id)
+        .select_related("actor", "on_behalf_of")
+        .order_by("id")
+    )
+
+
+# --- instances -----------------------------------------------------------------------------------
+
+
+def process_instances_for_user(*, user: Any) -> QuerySet[ProcessInstance]:
+    """Instances ``user`` may look at (see ``process_instance_get_for_user``)."""
+    if not routing.is_staff(user):
+        return ProcessInstance.objects.none()
+    base = ProcessInstance.objects.select_related(
+        "version", "version__definition", "started_by", "responsible_unit"
+    )
+    if routing.can_view_all_instances(user):
+        return base
+    moment = timezone.now()
+    items = WorkItem.objects.filter(
+        Q(assignee=user)
+        | Q(completed_by=user)
+        | Q(on_behalf_of=user)
+        | Q(escalated_to=user)
+        | (Q(status__in=OPEN_WORK_ITEM_STATUSES) & _visible_open_q(user, moment))
+        | routing.managed_q(user)
+    ).values("instance_id")
+    return base.filter(Q(started_by=user) | Q(pk__in=Subquery(items)))
+
+
+def process_instance_get_for_user(*, user: Any, pk: Any) -> ProcessInstance:
+    """One instance, visible to its starter, anyone with a work item in it (assigned,
+    done, queued for them, on their behalf, escalated to them), managers of units with
+    items in it, and holders of ``workflow.view_all_instances``. Http404 otherwise."""
+    try:
+        return process_instances_for_user(user=user).get(pk=pk)
+    except (ProcessInstance.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+
+
+_COMPLETED_KINDS = (
+    EventKind.TASK_COMPLETED,
+    EventKind.GATEWAY,
+    EventKind.EVENT,
+    EventKind.TIMER_FIRED,
+    EventKind.MESSAGE_RECEIVED,
+    EventKind.ERROR_CAUGHT,
+)
+
+
+def process_instance_diagram_state(*, instance: ProcessInstance) -> dict[str, Any]:
+    """What the diagram shows: ``xml`` (the instance's version), ``completed`` (elements
+    that ran at least once, from the event log), ``current`` (open user tasks, waiting
+    timers/messages, running sub-processes), ``pending`` (what the engine predicts next),
+    ``error`` (the element an error halted on, if any). Element ids, sorted."""
+    version = instance.version
+    completed = set(
+        instance.events.filter(kind__in=_COMPLETED_KINDS)
+        .exclude(element_id="")
+        .values_list("element_id", flat=True)
+        .distinct()
+    )
+    created = instance.events.filter(kind=EventKind.CREATED).values_list("element_id", flat=True)
+    completed.discard(version.process_id)
+    current = set(
+        instance.work_items.filter(status__in=OPEN_WORK_ITEM_STATUSES).values_list(
+            "element_id", flat=True
+        )
+    )
+    pending: set[str] = set()
+    if instance.is_running and instance.state is not None:
+        from cinar.workflow.actions import _load  # the engine loader lives with the actions
+
+        workflow, _session = _load(instance)
+        live, predicted = runtime.live_elements(workflow)
+        current |= live
+        pending |= predicted - current
+    error = ""
+    if instance.status == InstanceStatus.ERROR:
+        error = (
+            instance.events.filter(kind=EventKind.ERROR)
+            .exclude(element_id="")
+            .values_list("element_id", flat=True)
+            .last()
+        ) or ""
+    return {
+        "xml": version.xml,
+        "completed": sorted(completed - current),
+        "current": sorted(current),
+        "pending": sorted(pending),
+        "error": error,
+        "start": list(created)[:1],
+    }

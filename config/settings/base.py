@@ -198,6 +198,7 @@ CELERY_BEAT_SCHEDULER = env_str(
 )
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "worker-heartbeat": {"task": "cinar.core.tasks.heartbeat", "schedule": 60.0},
+    "workflow-sla-sweep": {"task": "cinar.workflow.tasks.sla_sweep", "schedule": 60.0},
 }
 
 # --- caches -------------------------------------------------------------------------------

@@ -10,10 +10,12 @@ import hashlib
 from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
 from uuid import UUID
 
+from SpiffWorkflow.bpmn.specs.control import BoundaryEventSplit
 from SpiffWorkflow.bpmn.specs.event_definitions.item_aware_event import (
     ErrorEventDefinition,
     EscalationEventDefinition,
@@ -268,3 +270,95 @@ def send_message(workflow: BpmnWorkflow, name: str, payload: dict[str, Any]) -> 
 
 def xml_sha256(xml: bytes) -> str:
     return hashlib.sha256(xml).hexdigest()
+
+
+# --- timers, returns ---------------------------------------------------------------------------
+
+_TIMER_EVENT_TYPES = {
+    "DurationTimerEventDefinition",
+    "TimeDateEventDefinition",
+    "CycleTimerEventDefinition",
+}
+
+
+def next_timer_at(workflow: BpmnWorkflow) -> datetime | None:
+    """The earliest moment a waiting timer of the workflow falls due (None: no timers).
+    A timer whose moment cannot be read counts as due now, so the sweep looks at it."""
+    earliest: datetime | None = None
+    for pending in workflow.waiting_events():
+        if pending.event_type not in _TIMER_EVENT_TYPES:
+            continue
+        value = pending.value
+        try:
+            moment = (
+                value
+                if isinstance(value, datetime)
+                else TimerEventDefinition.get_datetime(str(value))
+            )
+        except (TypeError, ValueError):
+            moment = datetime.now(UTC)
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=UTC)
+        if earliest is None or moment < earliest:
+            earliest = moment
+    return earliest
+
+
+def _boundary_split(task: Any) -> bool:
+    parent = task.parent
+    return parent is not None and isinstance(parent.task_spec, BoundaryEventSplit)
+
+
+def previous_user_task(workflow: BpmnWorkflow, task_id: UUID) -> Any:
+    """The nearest completed user (manual) task above ``task_id`` in its own workflow
+    (what an iade goes back to), or None. ``state.prune`` keeps it in the live state."""
+    task = workflow.get_task_from_id(task_id)
+    if task is None:
+        return None
+    node = task.parent
+    while node is not None:
+        if node.task_spec.manual and node.state == TaskState.COMPLETED:
+            return node
+        node = node.parent
+    return None
+
+
+def ready_user_tasks_under(workflow: BpmnWorkflow, ancestor: Any, except_id: UUID) -> list[Any]:
+    """Ready user tasks below ``ancestor`` other than ``except_id`` (work a reset to
+    ``ancestor`` would undo)."""
+    top = ancestor.parent if _boundary_split(ancestor) else ancestor
+    found = [
+        t for t in top if t.id != except_id and t.state == TaskState.READY and t.task_spec.manual
+    ]
+    # Sub-workflows started below the ancestor hold work too.
+    for sub_id, sub in workflow.subprocesses.items():
+        parent_task = workflow.get_task_from_id(sub_id)
+        if parent_task is not None and parent_task.is_descendant_of(top):
+            found.extend(
+                t for t in sub.get_tasks(state=TaskState.READY, manual=True) if t.id != except_id
+            )
+    return found
+
+
+def reset_to(workflow: BpmnWorkflow, task_id: UUID) -> None:
+    """Reset the workflow to ``task_id`` (SpiffWorkflow's reset API): its descendants
+    are dropped, and it becomes ready again."""
+    workflow.reset_from_task_id(task_id)
+
+
+def live_elements(workflow: BpmnWorkflow) -> tuple[set[str], set[str]]:
+    """(element ids running or waiting now, element ids predicted to come) over the
+    workflow and its sub-workflows."""
+    current: set[str] = set()
+    pending: set[str] = set()
+    workflows = [workflow, *workflow.subprocesses.values()]
+    for wf in workflows:
+        for task in wf.get_tasks(state=TaskState.NOT_FINISHED_MASK):
+            bpmn_id = getattr(task.task_spec, "bpmn_id", None)
+            if not bpmn_id:
+                continue
+            if task.state & (TaskState.READY | TaskState.WAITING | TaskState.STARTED):
+                current.add(bpmn_id)
+            else:
+                pending.add(bpmn_id)
+    return current, pending

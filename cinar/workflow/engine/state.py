@@ -27,6 +27,7 @@ from SpiffWorkflow.bpmn.serializer.default.workflow import (
     WorkflowConverter,
 )
 from SpiffWorkflow.bpmn.serializer.workflow import BpmnWorkflowSerializer
+from SpiffWorkflow.bpmn.specs.control import BoundaryEventSplit
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.util.task import TaskState
 
@@ -63,6 +64,28 @@ def _serializer() -> BpmnWorkflowSerializer:
 _SERIALIZER = _serializer()
 
 
+def _return_anchors(order: list[Any]) -> set[UUID]:
+    """For each ready user task, the nearest completed user task above it (with its
+    boundary-event split, if it has one): kept so an iade can reset the engine to it
+    (``runtime.previous_user_task``). One task per waiting user task: the state stays
+    bounded by what is live, not by history."""
+    anchors: set[UUID] = set()
+    for node in order:
+        if node.state != TaskState.READY or not node.task_spec.manual:
+            continue
+        above = node.parent
+        while above is not None:
+            if above.task_spec.manual and above.state == TaskState.COMPLETED:
+                parent = above.parent
+                if parent is not None and isinstance(parent.task_spec, BoundaryEventSplit):
+                    anchors.add(parent.id)
+                else:
+                    anchors.add(above.id)
+                break
+            above = above.parent
+    return anchors
+
+
 def _prune_workflow(wf: Any) -> None:
     root = wf.task_tree
     # One pass, O(tasks): which subtrees hold a live (unfinished or failed) task?
@@ -72,10 +95,13 @@ def _prune_workflow(wf: Any) -> None:
         node = stack.pop()
         order.append(node)
         stack.extend(child for child in node.children if child is not None)
+    anchors = _return_anchors(order)
     holds_live: dict[UUID, bool] = {}
     for node in reversed(order):
-        holds_live[node.id] = (node is not root and bool(node.state & _KEEP_MASK)) or any(
-            holds_live.get(child_id, False) for child_id in node._children
+        holds_live[node.id] = (
+            (node is not root and bool(node.state & _KEEP_MASK))
+            or node.id in anchors
+            or any(holds_live.get(child_id, False) for child_id in node._children)
         )
     if not holds_live[root.id]:
         return
@@ -84,7 +110,9 @@ def _prune_workflow(wf: Any) -> None:
     dca = root
     while True:
         live_children = [c for c in dca.children if c is not None and holds_live[c.id]]
-        if len(live_children) != 1 or (dca is not root and dca.state & _KEEP_MASK):
+        if len(live_children) != 1 or (
+            dca is not root and (dca.state & _KEEP_MASK or dca.id in anchors)
+        ):
             break
         dca = live_children[0]
     if dca is not root and dca.parent is not root:

@@ -25,12 +25,20 @@ def _english():
 
 @pytest.fixture
 def admin_user(db):
-    return StaffFactory(username="process-admin")
+    # A superuser: works unrouted items (processes with no lanes or cinar:* attributes).
+    return StaffFactory(username="process-admin", is_superuser=True)
 
 
 @pytest.fixture
 def clerk(db):
-    return StaffFactory(username="clerk")
+    # Holds the "clerk" role municipality-wide (the queue of sequence.bpmn's Clerk lane)
+    # and, as a superuser, may work unrouted items of the engine tests too.
+    from cinar.organization import actions as org_actions
+
+    user = StaffFactory(username="clerk", is_superuser=True)
+    role = org_actions.role_create(actor=None, code="clerk", name="Clerk")
+    org_actions.role_assign(actor=None, user=user, role=role, unit=None)
+    return user
 
 
 @pytest.fixture

@@ -199,7 +199,7 @@ def test_non_executable_file_refused_unless_allowed(admin_user):
         actions.process_instance_start(actor=admin_user, version=version, data={})
 
 
-def test_registered_handler_is_called_by_spiff_operator(admin_user, settings):
+def test_registered_handler_is_called_by_spiff_operator(admin_user, clerk, settings):
     calls = []
 
     @register_handler("test_collect")
@@ -224,7 +224,7 @@ def test_registered_handler_is_called_by_spiff_operator(admin_user, settings):
     version = actions.process_version_import(actor=admin_user, xml=xml, filename="s.bpmn")
     instance = actions.process_instance_start(actor=admin_user, version=version, data={"amount": 2})
     [item] = instance.work_items.all()
-    actions.work_item_complete(actor=admin_user, work_item=item, data={})
+    actions.work_item_complete(actor=clerk, work_item=item, data={})
     instance.refresh_from_db()
     assert instance.data["collected"] == 5
     [call] = calls
