@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from django.db import transaction
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from cinar.catalog.demo import catalog_demo_services
 from cinar.core.identity_numbers import tckn_with_checksum, vkn_with_checksum
 from cinar.demo import data
 from cinar.identity import actions as identity_actions
@@ -24,6 +25,7 @@ class Summary:
     staff: int
     citizens: int
     delegations: int
+    services: int
 
 
 @dataclass(frozen=True)
@@ -66,6 +68,9 @@ def demo_load(*, now: dt.datetime) -> Summary:
     _create_units(data.TREE, None, units)
     positions = org.positions_ensure_defaults(actor=None)
     roles = org.roles_ensure_defaults(actor=None)
+    org.role_grant_permissions(
+        actor=None, role=roles["system_admin"], permissions=["catalog.manage_services"]
+    )
 
     staff: dict[str, User] = {}
     for spec in data.STAFF:
@@ -110,6 +115,8 @@ def demo_load(*, now: dt.datetime) -> Summary:
         reason="Yıllık izin",
     )
 
+    services = catalog_demo_services(actor=staff["admin"], units_by_code=units)
+
     for user in User.objects.filter(kind="staff"):
         if user.must_use_two_factor:
             _give_demo_totp(user)
@@ -135,7 +142,11 @@ def demo_load(*, now: dt.datetime) -> Summary:
         password=data.DEMO_PASSWORD,
     )
     return Summary(
-        units=len(units), staff=len(staff), citizens=len(data.CITIZENS) + 1, delegations=1
+        units=len(units),
+        staff=len(staff),
+        citizens=len(data.CITIZENS) + 1,
+        delegations=1,
+        services=len(services),
     )
 
 

@@ -121,7 +121,7 @@ def test_citizen_registers_with_a_wrong_then_a_right_tckn(
     page.locator("input[name=last_name]").fill("Işıklı")
     page.locator("input[name=email]").fill(f"sule.{lang}@example.com")
     page.locator("input[name=phone]").fill("0532 111 22 33")
-    page.locator("input[name=password]").fill("Çınar-Kayıt-2026")
+    page.locator("input[name=password1]").fill("Çınar-Kayıt-2026")
     page.locator("input[name=password2]").fill("Çınar-Kayıt-2026")
     page.locator("input[name=kvkk]").check()
     page.locator("main form button[type=submit]").first.click()
@@ -134,7 +134,7 @@ def test_citizen_registers_with_a_wrong_then_a_right_tckn(
     assert not User.objects.filter(email=f"sule.{lang}@example.com").exists()
 
     tckn_input.fill(good)
-    page.locator("input[name=password]").fill("Çınar-Kayıt-2026")
+    page.locator("input[name=password1]").fill("Çınar-Kayıt-2026")
     page.locator("input[name=password2]").fill("Çınar-Kayıt-2026")
     page.locator("main form button[type=submit]").first.click()
     expect(page).not_to_have_url(re.compile(r"/accounts/register/"))

@@ -40,6 +40,17 @@ def test_seed_demo_builds_the_structures_of_the_seeds(capsys):
     assert User.objects.filter(kind=UserKind.COMPANY).count() == 1
     assert "Demo logins" in out and "bim.mudur" in out
 
+    # The catalog holds the seeds' services, and the administrator may edit them.
+    from cinar.catalog.models import Service
+    from cinar.organization.models import Role
+
+    assert Service.objects.count() == 10
+    assert Service.objects.filter(name__icontains="Yapı Ruhsatı").exists()
+    system_admin = Role.objects.get(code="system_admin")
+    assert system_admin.permissions.filter(
+        content_type__app_label="catalog", codename="manage_services"
+    ).exists()
+
     # The running delegation routes the director's work to her chief.
     assert Delegation.objects.active_at(timezone.now()).count() == 1
     resolution = work_recipient_resolve(

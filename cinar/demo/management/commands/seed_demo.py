@@ -42,7 +42,8 @@ class Command(BaseCommand):
             self.stdout.write(
                 self.style.SUCCESS(
                     f"Demo municipality loaded: {summary.units} units, {summary.staff} staff, "
-                    f"{summary.citizens} citizens, {summary.delegations} running delegation."
+                    f"{summary.citizens} citizens, {summary.delegations} running delegation, "
+                    f"{summary.services} services in the catalog."
                 )
             )
         if not options["quiet_logins"]:
