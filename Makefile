@@ -51,13 +51,17 @@ lint: install
 	$(VENV)/bin/mypy cinar config
 	$(VENV)/bin/lint-imports
 	DATABASE_URL=sqlite:///:memory: $(PY) manage.py makemigrations --check --dry-run -v0
+	$(PY) scripts/check_translations.py
 
 format: install
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
+# Extract into locale/{tr,en}; then translate every new msgid of locale/tr and drop any
+# "#, fuzzy" flag after checking the text. Options kept in step with
+# scripts/check_translations.py (MAKEMESSAGES_OPTIONS).
 messages: install
-	$(PY) manage.py makemessages -l tr -l en --ignore=.venv --ignore=node_modules --ignore='*/tests/*' --ignore=bench -v0
+	$(PY) manage.py makemessages -l tr -l en --ignore=.venv --ignore=node_modules --ignore='*/tests/*' --ignore=bench --ignore=static/vendor --add-location=file -v0
 
 bench: install
 	$(PY) bench/run.py
