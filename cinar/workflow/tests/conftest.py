@@ -6,6 +6,7 @@ import pytest
 from django.utils import translation
 
 from cinar.identity.tests.factories import StaffFactory
+from cinar.organization.tests.conftest import org  # noqa: F401  (the personas fixture)
 from cinar.workflow import actions
 from cinar.workflow.models import ProcessVersion
 
@@ -49,3 +50,21 @@ def import_bpmn(admin_user):
         )
 
     return _import
+
+
+@pytest.fixture
+def wf_org(org):  # noqa: F811
+    """The organization personas, with the Sistem Yöneticisi role also administering
+    workflow (``manage_work_items``, ``view_all_instances``) and a "zabita" role held
+    by ``staff_member`` in Bilgi İşlem's subtree."""
+    from cinar.organization import actions as org_actions
+
+    org_actions.role_grant_permissions(
+        actor=None,
+        role=org.roles["system_admin"],
+        permissions=["workflow.manage_work_items", "workflow.view_all_instances"],
+    )
+    zabita = org_actions.role_create(actor=None, code="zabita", name="Zabıta")
+    org_actions.role_assign(actor=None, user=org.staff_member, role=zabita, unit=org.bilgi_islem)
+    org.roles["zabita"] = zabita
+    return org
