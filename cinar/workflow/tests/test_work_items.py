@@ -12,7 +12,6 @@ from cinar.organization.tests.factories import DelegationFactory, staff_in
 from cinar.workflow import actions, queries
 from cinar.workflow.models import EventKind, InstanceStatus, WorkItem, WorkItemStatus
 
-from .conftest import bpmn
 from .helpers import open_item, start
 
 pytestmark = pytest.mark.django_db
@@ -58,7 +57,7 @@ def snapshot(item):
     )
 
 
-# --- claim -----------------------------------------------------------------------------------
+# --- claim ---
 
 CLAIM = {
     "unit_member": True,
@@ -118,7 +117,7 @@ def test_unit_queue_is_the_unit_itself_not_its_parent(wf_org, admin_user):
         actions.work_item_claim(actor=parent_member, work_item=item)
 
 
-# --- release ------------------------------------------------------------------------------------
+# --- release ---
 
 RELEASE = {
     "assignee": True,
@@ -156,7 +155,7 @@ def test_release_of_a_personal_item_goes_to_the_unit_queue(wf_org, admin_user):
     assert released.candidate_unit == wf_org.yazilim
 
 
-# --- complete --------------------------------------------------------------------------------------
+# --- complete ---
 
 COMPLETE_ASSIGNED = {
     "assignee": True,
@@ -217,7 +216,7 @@ def test_unrouted_item_is_for_workflow_admins_only(wf_org, admin_user):
     assert actions.work_item_complete(actor=wf_org.admin, work_item=item, data={}).is_open is False
 
 
-# --- reassign --------------------------------------------------------------------------------------
+# --- reassign ---
 
 REASSIGN = {
     "manager": True,
@@ -281,7 +280,7 @@ def test_reassign_needs_a_reason_and_one_target(wf_org, admin_user):
     assert snapshot(item) == before
 
 
-# --- return (iade) -----------------------------------------------------------------------------------
+# --- return (iade) ---
 
 
 def test_return_goes_back_to_the_previous_performer(wf_org, admin_user):
@@ -356,7 +355,7 @@ def test_return_to_a_performer_on_leave_goes_to_their_deputy(wf_org, admin_user)
     assert back.on_behalf_of == wf_org.staff_member
 
 
-# --- forms --------------------------------------------------------------------------------------
+# --- forms ---
 
 
 def test_form_fields_are_read_from_camunda_form_data(wf_org, import_bpmn, admin_user):
