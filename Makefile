@@ -61,7 +61,7 @@ format: install
 # "#, fuzzy" flag after checking the text. Options kept in step with
 # scripts/check_translations.py (MAKEMESSAGES_OPTIONS).
 messages: install
-	$(PY) manage.py makemessages -l tr -l en --ignore=.venv --ignore=node_modules --ignore='*/tests/*' --ignore=bench --ignore=static/vendor --add-location=file -v0
+	$(PY) manage.py makemessages -l tr -l en --ignore=.venv --ignore=node_modules --ignore='*/tests/*' --ignore=tests --ignore=bench --ignore=static/vendor --add-location=file -v0
 
 bench: install
 	$(PY) bench/run.py

@@ -38,6 +38,7 @@ MAKEMESSAGES_OPTIONS = [
     "--ignore=.venv",
     "--ignore=node_modules",
     "--ignore=*/tests/*",
+    "--ignore=tests",
     "--ignore=bench",
     "--ignore=static/vendor",
     "--add-location=file",
