@@ -92,13 +92,13 @@ class ReturnForm(forms.Form):
 
 
 class ReassignForm(forms.Form):
-    to_user = forms.ModelChoiceField(
+    to_user: forms.ModelChoiceField[Any] = forms.ModelChoiceField(
         label=gettext_lazy("To a person"),
         queryset=None,
         required=False,
         widget=forms.Select(attrs={"class": "form-select"}),
     )
-    to_unit = forms.ModelChoiceField(
+    to_unit: forms.ModelChoiceField[Any] = forms.ModelChoiceField(
         label=gettext_lazy("To a unit"),
         queryset=None,
         required=False,

@@ -431,6 +431,7 @@ def _diagram_state(instance: Any) -> dict[str, Any]:
         "completed": list(state.get("completed", [])),
         "current": list(state.get("current", [])),
         "pending": list(state.get("pending", [])),
+        "error": [state["error"]] if state.get("error") else [],
         "xml": state.get("xml", ""),
     }
 
@@ -473,7 +474,8 @@ def instance_detail(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "instance": instance,
             "definition": instance.version.definition,
-            "markers": {k: state[k] for k in ("completed", "current", "pending")},
+            "markers": {k: state[k] for k in ("completed", "current", "pending", "error")},
+            "failed": named(state["error"]),
             "completed": named(state["completed"]),
             "current": named(state["current"]),
             "pending": named(state["pending"]),

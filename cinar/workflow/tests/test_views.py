@@ -5,6 +5,8 @@ Personas (organization conftest): anonymous, citizen, staff (Yazılım), other (
 manager (Birim Yöneticisi of Bilgi İşlem), admin (Sistem Yöneticisi, given the workflow
 permissions here)."""
 
+# Fixtures are imported from other test modules (this app's conftest is not ours to edit).
+# ruff: noqa: F811
 from __future__ import annotations
 
 import json
@@ -30,7 +32,7 @@ def permit_xml(*, intake_user: str = "memur", unit_code: str = "BIM-YAZ") -> byt
 
 
 @pytest.fixture
-def wf(org):  # noqa: F811
+def wf(org):
     """The organization personas, with the workflow permissions on Sistem Yöneticisi."""
     org_actions.role_grant_permissions(
         actor=None, role=org.roles["system_admin"], permissions=[str(p) for p in ALL_PERMISSIONS]
@@ -175,7 +177,7 @@ def test_library_query_count(client, wf, version, django_assert_max_num_queries)
     client.force_login(wf.admin)
     with django_assert_max_num_queries(12):
         response = client.get(reverse("workflow:process_library"))
-    assert response.content.decode().count("<th scope=\"row\">") == 4
+    assert response.content.decode().count('<th scope="row">') == 4
 
 
 def test_detail_shows_versions_and_actions(client, wf, version):
@@ -200,7 +202,7 @@ def test_xml_download(client, wf, version):
     assert response.content.decode() == version.xml
 
 
-# --- upload ---------------------------------------------------------------------------------
+# --- upload --------------------------------------------------------------------------------------
 
 
 def _upload(client, content: bytes, name: str = "p.bpmn", activate: bool = True):
@@ -280,7 +282,7 @@ def test_upload_too_large_is_refused(client, wf, settings):
     assert ProcessVersion.objects.count() == 0
 
 
-# --- activation and test instances ------------------------------------------------------------
+# --- activation and test instances ---------------------------------------------------------------
 
 
 def test_activate_a_version(client, wf, version):

@@ -4,7 +4,12 @@
 (function () {
   "use strict";
 
-  var MARKER = { completed: "cinar-done", current: "cinar-current", pending: "cinar-pending" };
+  var MARKER = {
+    completed: "cinar-done",
+    current: "cinar-current",
+    pending: "cinar-pending",
+    error: "cinar-error"
+  };
 
   function message(figure, name) {
     var template = figure.querySelector("template.cinar-diagram-messages");

@@ -12,8 +12,9 @@
   var saveButton = document.getElementById("modeler-save");
   var downloadButton = document.getElementById("modeler-download");
   var activate = document.getElementById("modeler-activate");
+  var messages = document.getElementById("modeler-messages");
   var text = function (name) {
-    var node = document.querySelector('#modeler-messages [data-msg="' + name + '"]');
+    var node = messages && messages.content.querySelector('[data-msg="' + name + '"]');
     return node ? node.textContent : name;
   };
   var modeler = new window.BpmnJS({ container: canvas });
