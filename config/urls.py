@@ -15,6 +15,7 @@ urlpatterns = [
     path("staff/organization/", include("cinar.organization.urls")),
     path("staff/catalog/", include("cinar.catalog.urls")),
     path("staff/audit/", include("cinar.audit.urls")),
+    path("staff/workflow/", include("cinar.workflow.urls")),
     path("", include("cinar.portal.urls")),
     path("", portal_home, name="home"),
 ]
