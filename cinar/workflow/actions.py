@@ -405,7 +405,7 @@ def _load(instance: ProcessInstance) -> tuple[Any, _Session]:
 
 def _lock_running(instance: ProcessInstance) -> ProcessInstance:
     locked = (
-        ProcessInstance.objects.select_for_update()
+        ProcessInstance.objects.select_for_update(of=("self",))
         .select_related("version", "version__definition", "responsible_unit")
         .get(pk=instance.pk)
     )
@@ -502,7 +502,7 @@ def _lock_open_item(work_item: WorkItem) -> tuple[ProcessInstance, WorkItem]:
     """Lock the instance (running) and the item (open), instance first as everywhere."""
     instance = _lock_running(work_item.instance)
     item = (
-        WorkItem.objects.select_for_update()
+        WorkItem.objects.select_for_update(of=("self",))
         .select_related("candidate_unit", "unit", "assignee", "on_behalf_of")
         .get(pk=work_item.pk)
     )

@@ -89,9 +89,10 @@ def due_soon_from(start: dt.datetime, due: dt.datetime) -> dt.datetime:
             hi = mid
         else:
             lo = mid
-    return hi.replace(microsecond=0) + (
-        dt.timedelta(seconds=1) if hi.microsecond else dt.timedelta()
-    )
+    floor = hi.replace(microsecond=0)
+    if floor >= start and workdays.working_days_between(floor, due) <= window:
+        return floor
+    return floor + dt.timedelta(seconds=1)
 
 
 def item_deadlines(created_at: dt.datetime, duration: Any) -> tuple[dt.datetime, dt.datetime]:
@@ -206,7 +207,7 @@ def _fire_timers(pk: int, moment: dt.datetime, report: SweepReport) -> int:
         from cinar.workflow.models import InstanceStatus, ProcessInstance
 
         instance = (
-            ProcessInstance.objects.select_for_update(skip_locked=_skip_locked())
+            ProcessInstance.objects.select_for_update(skip_locked=_skip_locked(), of=("self",))
             .select_related("version", "version__definition")
             .filter(pk=pk, status=InstanceStatus.RUNNING, next_timer_at__lte=moment)
             .first()
@@ -217,10 +218,28 @@ def _fire_timers(pk: int, moment: dt.datetime, report: SweepReport) -> int:
         return actions._timers_fire(instance, moment)
 
 
+def _lock_instance_of_item(pk: int) -> bool:
+    """Lock the instance of work item ``pk`` first (the order every action uses:
+    instance, then item), skipping it when someone else holds it: that instance is being
+    worked on right now, and the next sweep will look again."""
+    from cinar.workflow.models import ProcessInstance, WorkItem
+
+    instance_id = WorkItem.objects.filter(pk=pk).values_list("instance_id", flat=True).first()
+    if instance_id is None:
+        return False
+    return (
+        ProcessInstance.objects.select_for_update(skip_locked=_skip_locked())
+        .filter(pk=instance_id)
+        .exists()
+    )
+
+
 def _warn(pk: int, moment: dt.datetime) -> bool:
     from cinar.workflow.models import OPEN_WORK_ITEM_STATUSES, EventKind, ProcessEvent, WorkItem
 
     with transaction.atomic():
+        if not _lock_instance_of_item(pk):
+            return False
         claimed = WorkItem.objects.filter(
             pk=pk, status__in=OPEN_WORK_ITEM_STATUSES, warned_at__isnull=True
         ).update(warned_at=moment)
@@ -250,6 +269,8 @@ def _escalate(pk: int, moment: dt.datetime) -> bool:
     from cinar.workflow.models import OPEN_WORK_ITEM_STATUSES, EventKind, ProcessEvent, WorkItem
 
     with transaction.atomic():
+        if not _lock_instance_of_item(pk):
+            return False
         item = (
             WorkItem.objects.select_for_update(skip_locked=_skip_locked())
             .filter(pk=pk, status__in=OPEN_WORK_ITEM_STATUSES, escalated_at__isnull=True)
