@@ -108,7 +108,7 @@ def test_upload_start_complete_and_see_progress(
     axe_check(page)
 
     # Upload: lands on the definition page with the diagram drawn.
-    page.get_by_label(re.compile("^BPMN (dosyası|file)")).set_input_files(str(bpmn_file))
+    page.locator("input[type=file]").set_input_files(str(bpmn_file))
     page.get_by_role("button", name=re.compile("^(Yükle|Upload)$")).click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Permit review")
     expect(page.locator("figure[data-diagram-url]")).to_have_attribute("data-diagram-ready", "true")
@@ -116,7 +116,7 @@ def test_upload_start_complete_and_see_progress(
     screenshot(page, "process-detail")
 
     # Start a test instance: its page shows the first step as current.
-    page.get_by_role("button", name=re.compile("test|deneme", re.I)).click()
+    page.get_by_role("button", name=re.compile("test instance|Deneme", re.I)).click()
     expect(page.locator("figure[data-diagram-url]")).to_have_attribute("data-diagram-ready", "true")
     expect(page.locator(".djs-element.cinar-current[data-element-id='intake']")).to_have_count(1)
     instance = ProcessInstance.objects.get()
@@ -133,6 +133,7 @@ def test_upload_start_complete_and_see_progress(
     page.get_by_role("button", name=re.compile("^(Tamamla|Complete)$")).click()
     expect(page.locator("#id_step-applicant-errors")).to_be_visible()
     axe_check(page)
+    screenshot(page, "item-form-errors")
     page.get_by_label(re.compile("Applicant")).fill("Ayşe Demir")
     page.get_by_label(re.compile("Area")).fill("120")
     page.get_by_label(re.compile("Urgent")).check()
@@ -149,6 +150,7 @@ def test_upload_start_complete_and_see_progress(
     page.get_by_role("link", name=re.compile("Birimimin|My unit")).click()
     expect(page.get_by_role("link", name="Technical opinion", exact=True)).to_be_visible()
     axe_check(page)
+    screenshot(page, "inbox-unit-queue")
 
     # The instance: intake done (green), both opinions current (blue).
     page.goto(f"/staff/workflow/instances/{instance.pk}/")
