@@ -199,9 +199,13 @@ def test_unit_move_via_ui(client, org):
 
 def test_org_chart_renders_tree_and_search(client, org):
     client.force_login(org.staff_member)
-    body = client.get(reverse("organization:org_chart")).content.decode()
+    # In Turkish the units show their Turkish names (English pages show name_en).
+    body = client.get(reverse("organization:org_chart"), HTTP_ACCEPT_LANGUAGE="tr").content
+    body = body.decode()
     assert "Bilgi İşlem Müdürlüğü" in body and "<details" in body and "24300100" in body
-    body = client.get(reverse("organization:org_chart"), {"q": "DESTEK"}).content.decode()
+    body = client.get(
+        reverse("organization:org_chart"), {"q": "DESTEK"}, HTTP_ACCEPT_LANGUAGE="tr"
+    ).content.decode()
     assert "Destek Hizmetleri" in body and "Yazılım Birimi" not in body
 
 
