@@ -199,6 +199,7 @@ def test_xml_download(client, wf, version):
     assert response.status_code == 200
     assert response["Content-Type"].startswith("application/xml")
     assert "attachment" in response["Content-Disposition"]
+    assert response["Content-Security-Policy"].startswith("sandbox")
     assert response.content.decode() == version.xml
 
 
