@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "cinar.audit",
     "cinar.identity",
     "cinar.organization",
+    "cinar.integrations",
     "cinar.catalog",
     "cinar.workflow",
     "cinar.backoffice",
@@ -226,3 +227,7 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {"axes": {"level": "WARNING"}},
 }
+
+# --- external services: protocol + sandbox backends (cinar/integrations/README.md) -------------
+# Each entry is {"BACKEND": dotted path, "OPTIONS": {...}}; apps add their services here.
+CINAR_INTEGRATIONS: dict[str, dict[str, object]] = {}
