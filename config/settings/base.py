@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "cinar.integrations",
     "cinar.catalog",
     "cinar.workflow",
+    "cinar.documents",
     "cinar.backoffice",
     "cinar.portal",
     "cinar.demo",

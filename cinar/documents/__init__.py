@@ -1,0 +1,1 @@
+"""Electronic document management (EBYS): registry, numbering, file plan, havale, approvals."""

@@ -1,0 +1,1 @@
+"""Document models, split by aggregate."""
