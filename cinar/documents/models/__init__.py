@@ -1,1 +1,46 @@
 """Document models, split by aggregate."""
+
+from cinar.documents.models.approval import ApprovalStep, StepDecision, StepKind
+from cinar.documents.models.document import (
+    Attachment,
+    Channel,
+    Confidentiality,
+    Correspondent,
+    CorrespondentKind,
+    Direction,
+    Document,
+    DocumentRecipient,
+    DocumentReference,
+    DocumentStatus,
+    DocumentVersion,
+    RecipientPurpose,
+    Urgency,
+)
+from cinar.documents.models.file_plan import DisposalAction, FilePlanCode
+from cinar.documents.models.numbering import NumberSequence, SequenceKind
+from cinar.documents.models.routing import Instruction, Routing
+
+__all__ = [
+    "ApprovalStep",
+    "Attachment",
+    "Channel",
+    "Confidentiality",
+    "Correspondent",
+    "CorrespondentKind",
+    "Direction",
+    "DisposalAction",
+    "Document",
+    "DocumentRecipient",
+    "DocumentReference",
+    "DocumentStatus",
+    "DocumentVersion",
+    "FilePlanCode",
+    "Instruction",
+    "NumberSequence",
+    "RecipientPurpose",
+    "Routing",
+    "SequenceKind",
+    "StepDecision",
+    "StepKind",
+    "Urgency",
+]
