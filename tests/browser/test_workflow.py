@@ -131,7 +131,7 @@ def test_upload_start_complete_and_see_progress(
 
     # The form: the required field is enforced, then the step completes.
     page.get_by_role("button", name=re.compile("^(Tamamla|Complete)$")).click()
-    expect(page.locator("#id_step-applicant-errors")).to_be_visible()
+    expect(page.locator("#id_step-applicant_error")).to_be_visible()
     axe_check(page)
     screenshot(page, "item-form-errors")
     page.get_by_label(re.compile("Applicant")).fill("Ayşe Demir")

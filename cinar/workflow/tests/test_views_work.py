@@ -198,7 +198,9 @@ def test_step_form_errors_next_to_fields(client, wf, intake, change, field, mess
     )
     assert response.status_code == 400
     body = response.content.decode()
-    assert f'id="id_step-{field}-errors" role="alert"' in body
+    assert f'id="id_step-{field}_error" role="alert"' in body
+    # The field points at its error message (Django sets aria-describedby / aria-invalid).
+    assert f'aria-describedby="id_step-{field}_error"' in body
     assert message in body
     assert _snapshot() == before
 
@@ -235,7 +237,7 @@ def test_return_requires_a_reason(client, wf, claimed):
     before = _snapshot()
     response = client.post(reverse("workflow:item_return", args=[claimed.pk]), {})
     assert response.status_code == 400
-    assert 'id="id_return-reason-errors"' in response.content.decode()
+    assert 'id="id_return-reason_error"' in response.content.decode()
     assert _snapshot() == before
 
 
@@ -257,7 +259,7 @@ def test_reassign_needs_one_target_and_a_reason(client, wf, queued):
     assert "Choose either a person or a unit." in response.content.decode()
     response = client.post(url, {"reassign-to_user": wf.other_staff.pk})
     assert response.status_code == 400
-    assert 'id="id_reassign-reason-errors"' in response.content.decode()
+    assert 'id="id_reassign-reason_error"' in response.content.decode()
     assert _snapshot() == before
 
 
