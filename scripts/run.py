@@ -45,9 +45,13 @@ def main() -> int:
         cwd=ROOT,
         env=env,
     )
+    # The servers' start-up banners would bury the logins seed_demo printed: show them
+    # again once both are up, with the address, as the last thing before request logs.
+    time.sleep(3)
+    subprocess.run([sys.executable, "manage.py", "seed_demo"], cwd=ROOT, env=env, check=False)
     print(
-        f"Çınar is starting at http://127.0.0.1:{port}/ (web pid {web.pid}, worker pid "
-        f"{worker.pid}); health at /healthz; Ctrl-C stops both.",
+        f"\nÇınar is running at http://127.0.0.1:{port}/ (staff: /staff/, health: /healthz; "
+        f"web pid {web.pid}, worker pid {worker.pid}). Ctrl-C stops both.",
         flush=True,
     )
 
