@@ -4,6 +4,7 @@ state, the event rows and the work items of an instance change together or not a
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 from typing import Any
 
@@ -185,6 +186,13 @@ def _find_version(key: str, pinned_pk: int | None) -> ProcessVersion | None:
     )
 
 
+def _has_service_tasks(version: ProcessVersion) -> bool:
+    return any(
+        p.get("element_counts", {}).get("serviceTask")
+        for p in (version.summary or {}).get("processes", [])
+    )
+
+
 def _user_or_none(user: Any) -> Any:
     return user if getattr(user, "pk", None) else None
 
@@ -199,6 +207,8 @@ class _Session:
         # Where the next item of an engine task goes instead of normal routing (iade).
         self.route_overrides: dict[Any, tuple[routing.Route, str]] = {}
         self.created_items: list[WorkItem] = []
+        # A new instance has no work items yet: no need to ask the database.
+        self.fresh = False
 
     def event(
         self,
@@ -227,6 +237,13 @@ class _Session:
                 at=clock.now(),
             )
         )
+
+    def guard(self) -> Any:
+        """A savepoint around engine steps when a service task (a handler that may write)
+        can run; plain user/script processes write nothing while the engine runs."""
+        if any(_has_service_tasks(v) for v in self.versions):
+            return transaction.atomic()
+        return contextlib.nullcontext()
 
     def item_event(
         self,
@@ -304,10 +321,14 @@ class _Session:
     def _sync_work_items(self, workflow: Any) -> None:
         instance = self.instance
         ready = {task.id: task for task in runtime.ready_user_tasks(workflow)}
-        open_items = {
-            item.task_id: item
-            for item in instance.work_items.filter(status__in=OPEN_WORK_ITEM_STATUSES)
-        }
+        open_items = (
+            {}
+            if self.fresh
+            else {
+                item.task_id: item
+                for item in instance.work_items.filter(status__in=OPEN_WORK_ITEM_STATUSES)
+            }
+        )
         now = clock.now()
         for task_id, task in ready.items():
             if task_id in open_items:
@@ -403,11 +424,12 @@ def _load(instance: ProcessInstance) -> tuple[Any, _Session]:
     return workflow, _Session(instance, versions)
 
 
-def _lock_running(instance: ProcessInstance) -> ProcessInstance:
+def _lock_running(instance: ProcessInstance | None, pk: int | None = None) -> ProcessInstance:
+    key: int = pk if pk is not None else instance.pk  # type: ignore[union-attr]
     locked = (
         ProcessInstance.objects.select_for_update(of=("self",))
         .select_related("version", "version__definition", "responsible_unit")
-        .get(pk=instance.pk)
+        .get(pk=key)
     )
     if locked.status != InstanceStatus.RUNNING:
         raise ValidationError(
@@ -469,6 +491,7 @@ def process_instance_start(
         spec, subs, pinned, versions = _specs(instance)
         instance.called_versions = pinned
         session = _Session(instance, versions)
+        session.fresh = True
         session.event(
             EventKind.CREATED,
             element_id=version.process_id,
@@ -480,7 +503,7 @@ def process_instance_start(
         )
         workflow = runtime.new_workflow(spec, subs, clean, instance.pk)
         # A failing handler's writes roll back (savepoint); the instance halts in error.
-        result = runtime.run(workflow, guard=transaction.atomic)
+        result = runtime.run(workflow, guard=session.guard)
         session.apply(workflow, result, actor=actor)
         audit_record(
             actor=actor,
@@ -500,7 +523,7 @@ def process_instance_start(
 
 def _lock_open_item(work_item: WorkItem) -> tuple[ProcessInstance, WorkItem]:
     """Lock the instance (running) and the item (open), instance first as everywhere."""
-    instance = _lock_running(work_item.instance)
+    instance = _lock_running(None, pk=work_item.instance_id)
     item = (
         WorkItem.objects.select_for_update(of=("self",))
         .select_related("candidate_unit", "unit", "assignee", "on_behalf_of")
@@ -524,8 +547,15 @@ def _require_reason(reason: str) -> str:
     return text[:2000]
 
 
-def _refresh(work_item: WorkItem) -> WorkItem:
-    work_item.refresh_from_db()
+def _refresh(work_item: WorkItem, source: WorkItem | None = None) -> WorkItem:
+    """Bring the caller's object up to date: from ``source`` (the row just saved under
+    lock, no query) or from the database."""
+    if source is None:
+        work_item.refresh_from_db()
+        return work_item
+    for f in WorkItem._meta.concrete_fields:
+        setattr(work_item, f.attname, getattr(source, f.attname))
+    work_item._state.fields_cache = dict(source._state.fields_cache)
     return work_item
 
 
@@ -779,7 +809,7 @@ def work_item_return(*, actor: Any, work_item: WorkItem, reason: str) -> WorkIte
         )
         session.route_overrides[previous_task.id] = (decision, text)
         runtime.reset_to(workflow, previous_task.id)
-        result = runtime.run(workflow, guard=transaction.atomic)
+        result = runtime.run(workflow, guard=session.guard)
         session.apply(workflow, result, actor=actor)
         audit_record(
             actor=actor,
@@ -845,7 +875,7 @@ def work_item_complete(
             actor=actor,
             on_behalf_of=on_behalf_of,
         )
-        result = runtime.run(workflow, guard=transaction.atomic)
+        result = runtime.run(workflow, guard=session.guard)
         session.apply(workflow, result, actor=actor)
         audit_record(
             actor=actor,
@@ -854,7 +884,7 @@ def work_item_complete(
             data={"instance": instance.pk, "element_id": element_id},
             on_behalf_of=on_behalf_of,
         )
-    return _refresh(work_item)
+    return _refresh(work_item, item)
 
 
 def _timers_fire(instance: ProcessInstance, moment: Any) -> int:
@@ -863,7 +893,7 @@ def _timers_fire(instance: ProcessInstance, moment: Any) -> int:
     with clock.frozen(moment):
         workflow, session = _load(instance)
         workflow.refresh_timers()
-        result = runtime.run(workflow, guard=transaction.atomic)
+        result = runtime.run(workflow, guard=session.guard)
         fired = sum(1 for step in result.steps if step.kind == EventKind.TIMER_FIRED)
         session.apply(workflow, result, actor=None)
         if fired:
@@ -897,7 +927,7 @@ def process_instance_message(
                 },
                 code="not_waiting",
             )
-        result = runtime.run(workflow, guard=transaction.atomic)
+        result = runtime.run(workflow, guard=session.guard)
         session.apply(workflow, result, actor=actor)
         audit_record(
             actor=actor,

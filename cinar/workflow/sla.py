@@ -80,8 +80,12 @@ def due_soon_from(start: dt.datetime, due: dt.datetime) -> dt.datetime:
     """The earliest moment (to the second, not before ``start``) from which at most the
     warning window of working time is left before ``due``."""
     window = due_soon_window_days()
-    if workdays.working_days_between(start, due) <= window:
+    left = workdays.working_days_between(start, due)
+    if left <= window:
         return start
+    if window.is_integer() and float(int(left)) == left:
+        # Whole days: the moment (left - window) working days after the start, exactly.
+        return workdays.add_working_days(start, int(left - window))
     lo, hi = start, due  # invariant: left(lo) > window >= left(hi)
     while (hi - lo) > dt.timedelta(seconds=1):
         mid = lo + (hi - lo) / 2
