@@ -1,0 +1,209 @@
+"""Official letters (resmî yazı) rendered to PDF/A-3b with WeasyPrint.
+
+The layout follows the Resmî Yazışmalarda Uygulanacak Usul ve Esaslar Hakkında
+Yönetmelik: "T.C." and the institution / unit hierarchy centred at the top with the
+logo, "Sayı" and the date on one line, "Konu", the addressee block, "İlgi" (a), b) …),
+the text, the signature block(s), "Ek", "Dağıtım", and a footer on every page with the
+address, the KEP address, the e-signature verification text and a QR code.
+
+The section labels are part of the document, fixed by the regulation, so they follow
+the letter's language (``LetterData.language``), not the language of whoever renders it.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime
+import io
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import qrcode
+import qrcode.image.svg
+from django.template.loader import render_to_string
+from django.utils.safestring import mark_safe
+from weasyprint import CSS, HTML
+from weasyprint.text.fonts import FontConfiguration
+
+from cinar.documents.pdf.fetcher import ASSETS_DIR, LetterURLFetcher
+from cinar.documents.pdf.sanitize import sanitize_body_html
+
+PDF_VARIANT = "pdf/a-3b"
+
+# Labels fixed by the regulation (Turkish) and their English form for letters written in
+# English (to foreign addressees). Keys are stable identifiers used by the template.
+LABELS: dict[str, dict[str, str]] = {
+    "tr": {
+        "state": "T.C.",
+        "number": "Sayı",
+        "subject": "Konu",
+        "references": "İlgi",
+        "attachments": "Ek",
+        "distribution": "Dağıtım",
+        "action": "Gereği",
+        "information": "Bilgi",
+        "deputy_suffix": "V.",
+        "page": "Sayfa",
+        "verification": (
+            "Bu belge, güvenli elektronik imza ile imzalanmıştır. "
+            "Doğrulama kodu: {code}, adres: {url}"
+        ),
+        "kep": "KEP Adresi",
+    },
+    "en": {
+        "state": "REPUBLIC OF TÜRKİYE",
+        "number": "Number",
+        "subject": "Subject",
+        "references": "Reference",
+        "attachments": "Attachment",
+        "distribution": "Distribution",
+        "action": "For action",
+        "information": "For information",
+        "deputy_suffix": "(Acting)",
+        "page": "Page",
+        "verification": (
+            "This document is signed with a secure electronic signature. "
+            "Verification code: {code}, address: {url}"
+        ),
+        "kep": "Registered e-mail (KEP)",
+    },
+}
+
+
+@dataclass(frozen=True)
+class LetterSigner:
+    """One signature block.
+
+    ``on_behalf_of_title`` is set when a deputy signs under vekalet: the block then shows
+    the deputy's name over the title of the position they stand in for, followed by
+    "V." (Vekili), e.g. "Ayşe YILMAZ / Belediye Başkanı V." — the deputy's own title is
+    not shown (docs/decisions/0014-pdf-a-and-pades.md).
+    """
+
+    name: str
+    title: str
+    on_behalf_of_title: str | None = None
+
+    def title_line(self, language: str = "tr") -> str:
+        if self.on_behalf_of_title:
+            suffix = LABELS.get(language, LABELS["tr"])["deputy_suffix"]
+            return f"{self.on_behalf_of_title} {suffix}"
+        return self.title
+
+
+@dataclass(frozen=True)
+class LetterData:
+    """Everything a letter shows; plain data, so callers need no model to render one."""
+
+    institution_lines: tuple[str, ...]
+    number: str
+    date: datetime.date
+    subject: str
+    addressee_lines: tuple[str, ...]
+    body_html: str
+    signers: tuple[LetterSigner, ...] = ()
+    references: tuple[str, ...] = ()
+    attachments: tuple[str, ...] = ()
+    distribution_action: tuple[str, ...] = ()
+    distribution_information: tuple[str, ...] = ()
+    footer_lines: tuple[str, ...] = ()
+    kep_address: str = ""
+    verification_code: str = ""
+    verification_url: str = ""
+    logo_path: str | None = None
+    confidentiality: str = ""
+    language: str = "tr"
+    title: str = ""
+    extra_metadata: dict[str, str] = field(default_factory=dict, hash=False, compare=False)
+
+
+def qr_svg_data_uri(text: str) -> str:
+    """An SVG QR code for ``text`` as a data: URI (vector: sharp at any zoom)."""
+    image = qrcode.make(
+        text,
+        image_factory=qrcode.image.svg.SvgPathImage,
+        error_correction=qrcode.constants.ERROR_CORRECT_M,
+        border=0,
+    )
+    buffer = io.BytesIO()
+    image.save(buffer)
+    return "data:image/svg+xml;base64," + base64.b64encode(buffer.getvalue()).decode()
+
+
+def _logo_uri(logo_path: str | None) -> str:
+    if not logo_path:
+        return ""
+    path = Path(logo_path)
+    if not path.is_absolute():
+        path = ASSETS_DIR / path
+    # The fetcher refuses anything outside the assets directory, whatever is passed here.
+    return path.resolve().as_uri()
+
+
+def _context(letter: LetterData, *, page_numbers: bool) -> dict[str, object]:
+    labels = LABELS.get(letter.language, LABELS["tr"])
+    verification = ""
+    if letter.verification_code:
+        verification = labels["verification"].format(
+            code=letter.verification_code, url=letter.verification_url
+        )
+    return {
+        "letter": letter,
+        "labels": labels,
+        "date": letter.date.strftime("%d.%m.%Y"),
+        "body": mark_safe(sanitize_body_html(letter.body_html)),  # noqa: S308 - sanitised
+        "signers": [
+            {"name": s.name, "title": s.title_line(letter.language)} for s in letter.signers
+        ],
+        "references": [
+            (chr(ord("a") + i) if i < 26 else str(i + 1), text)
+            for i, text in enumerate(letter.references)
+        ],
+        "verification": verification,
+        "qr": qr_svg_data_uri(letter.verification_url) if letter.verification_url else "",
+        "logo": _logo_uri(letter.logo_path),
+        "page_numbers": page_numbers,
+        "fonts_url": (ASSETS_DIR / "fonts").as_uri(),
+    }
+
+
+def letter_html(letter: LetterData, *, page_numbers: bool = False) -> str:
+    """The letter as the HTML that is rendered (useful for a preview in the browser)."""
+    return render_to_string(
+        "documents/letter/letter.html", _context(letter, page_numbers=page_numbers)
+    )
+
+
+def render_letter(letter: LetterData) -> bytes:
+    """The letter as PDF/A-3b bytes with its fonts embedded.
+
+    Page numbers are shown only when the letter runs over more than one page: the
+    layout is computed once, and a second time with numbers if it is longer than a page.
+    """
+    fetcher = LetterURLFetcher()
+    font_config = FontConfiguration()
+    document = None
+    for page_numbers in (False, True):
+        context = _context(letter, page_numbers=page_numbers)
+        css = CSS(
+            string=render_to_string("documents/letter/letter.css", context),
+            url_fetcher=fetcher,
+            font_config=font_config,
+        )
+        html = HTML(
+            string=render_to_string("documents/letter/letter.html", context),
+            base_url=ASSETS_DIR.as_uri() + "/",
+            url_fetcher=fetcher,
+        )
+        document = html.render(stylesheets=[css], font_config=font_config)
+        if len(document.pages) <= 1:
+            break
+    assert document is not None
+    metadata = document.metadata
+    metadata.title = letter.title or letter.subject
+    metadata.authors = [s.name for s in letter.signers]
+    metadata.created = metadata.modified = letter.date.isoformat()
+    metadata.lang = letter.language
+    pdf = document.write_pdf(pdf_variant=PDF_VARIANT)
+    assert isinstance(pdf, bytes)
+    return pdf

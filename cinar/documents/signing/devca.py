@@ -1,0 +1,256 @@
+"""A development certificate authority and signing certificates, for the quickstart and tests.
+
+Never for production: the root key sits next to the certificates, unprotected, and every
+certificate says "GELİŞTİRME" (development) in its subject. Production signs with a
+TÜBİTAK e-imza card (PKCS#11), a mobile signature, or a key issued by an accredited
+provider (docs/operations.md, "e-signature").
+
+Layout of ``directory``::
+
+    ca.pem  ca.key.pem                 root CA (RSA 3072, 20 years)
+    <alias>.pem  <alias>.key.pem  <alias>.p12   one per signer (RSA 2048, 5 years)
+
+``institution`` is always created; ``signers`` adds one certificate per person, the alias
+being :func:`signer_alias` of their name. Calling it again creates only what is missing.
+"""
+
+from __future__ import annotations
+
+import datetime
+import os
+import re
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.hazmat.primitives.serialization import pkcs12
+from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
+DEV_PASSPHRASE = "cinar-dev"  # noqa: S105 - development keys only, published on purpose
+INSTITUTION_ALIAS = "institution"
+DEFAULT_INSTITUTION_NAME = "Çınar Belediyesi"
+_ORGANIZATION = "Çınar Belediyesi (GELİŞTİRME)"
+
+
+@dataclass(frozen=True)
+class SignerFiles:
+    alias: str
+    common_name: str
+    cert: Path
+    key: Path
+    pkcs12: Path
+
+
+@dataclass(frozen=True)
+class DevCAPaths:
+    directory: Path
+    ca_cert: Path
+    ca_key: Path
+    signers: dict[str, SignerFiles] = field(default_factory=dict)
+
+    @property
+    def institution(self) -> SignerFiles:
+        return self.signers[INSTITUTION_ALIAS]
+
+
+def signer_alias(name: str) -> str:
+    """A file-name-safe alias for a person's name ("Ayşe Yılmaz" → "ayse-yilmaz")."""
+    folded = name.replace("ı", "i").replace("İ", "I")
+    ascii_name = unicodedata.normalize("NFKD", folded).encode("ascii", "ignore").decode()
+    alias = re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-")
+    return alias or "signer"
+
+
+def _write_private(path: Path, data: bytes) -> None:
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(data)
+    os.replace(tmp, path)
+
+
+def _write_public(path: Path, data: bytes) -> None:
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    tmp.write_bytes(data)
+    os.replace(tmp, path)
+
+
+def _key_pem(key: rsa.RSAPrivateKey) -> bytes:
+    return key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    )
+
+
+def _now() -> datetime.datetime:
+    return datetime.datetime.now(datetime.UTC).replace(microsecond=0)
+
+
+def _create_ca(directory: Path) -> tuple[x509.Certificate, rsa.RSAPrivateKey]:
+    key = rsa.generate_private_key(public_exponent=65537, key_size=3072)
+    name = x509.Name(
+        [
+            x509.NameAttribute(NameOID.COUNTRY_NAME, "TR"),
+            x509.NameAttribute(NameOID.ORGANIZATION_NAME, _ORGANIZATION),
+            x509.NameAttribute(NameOID.COMMON_NAME, "Çınar Geliştirme Kök Sertifika Makamı"),
+        ]
+    )
+    now = _now()
+    ski = x509.SubjectKeyIdentifier.from_public_key(key.public_key())
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(days=1))
+        .not_valid_after(now + datetime.timedelta(days=365 * 20))
+        .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
+        .add_extension(
+            x509.KeyUsage(
+                digital_signature=False,
+                content_commitment=False,
+                key_encipherment=False,
+                data_encipherment=False,
+                key_agreement=False,
+                key_cert_sign=True,
+                crl_sign=True,
+                encipher_only=False,
+                decipher_only=False,
+            ),
+            critical=True,
+        )
+        .add_extension(ski, critical=False)
+        .sign(key, hashes.SHA256())
+    )
+    _write_private(directory / "ca.key.pem", _key_pem(key))
+    _write_public(directory / "ca.pem", cert.public_bytes(serialization.Encoding.PEM))
+    return cert, key
+
+
+def issue_signing_certificate(
+    *,
+    ca_cert: x509.Certificate,
+    ca_key: rsa.RSAPrivateKey,
+    common_name: str,
+    organization: str = _ORGANIZATION,
+    key_size: int = 2048,
+    days: int = 365 * 5,
+) -> tuple[x509.Certificate, rsa.RSAPrivateKey]:
+    """A certificate for document signing (non-repudiation) issued by ``ca_cert``."""
+    key = rsa.generate_private_key(public_exponent=65537, key_size=key_size)
+    now = _now()
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(
+            x509.Name(
+                [
+                    x509.NameAttribute(NameOID.COUNTRY_NAME, "TR"),
+                    x509.NameAttribute(NameOID.ORGANIZATION_NAME, organization),
+                    x509.NameAttribute(NameOID.COMMON_NAME, common_name),
+                ]
+            )
+        )
+        .issuer_name(ca_cert.subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(days=1))
+        .not_valid_after(now + datetime.timedelta(days=days))
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .add_extension(
+            x509.KeyUsage(
+                digital_signature=True,
+                content_commitment=True,
+                key_encipherment=False,
+                data_encipherment=False,
+                key_agreement=False,
+                key_cert_sign=False,
+                crl_sign=False,
+                encipher_only=False,
+                decipher_only=False,
+            ),
+            critical=True,
+        )
+        .add_extension(
+            x509.ExtendedKeyUsage(
+                [ExtendedKeyUsageOID.EMAIL_PROTECTION, ExtendedKeyUsageOID.CLIENT_AUTH]
+            ),
+            critical=False,
+        )
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
+        .add_extension(
+            x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()),
+            critical=False,
+        )
+        .sign(ca_key, hashes.SHA256())
+    )
+    return cert, key
+
+
+def _signer_files(directory: Path, alias: str, common_name: str) -> SignerFiles:
+    return SignerFiles(
+        alias=alias,
+        common_name=common_name,
+        cert=directory / f"{alias}.pem",
+        key=directory / f"{alias}.key.pem",
+        pkcs12=directory / f"{alias}.p12",
+    )
+
+
+def _ensure_signer(
+    files: SignerFiles, ca_cert: x509.Certificate, ca_key: rsa.RSAPrivateKey
+) -> None:
+    if files.cert.exists() and files.key.exists() and files.pkcs12.exists():
+        return
+    cert, key = issue_signing_certificate(
+        ca_cert=ca_cert, ca_key=ca_key, common_name=files.common_name
+    )
+    _write_private(files.key, _key_pem(key))
+    _write_public(files.cert, cert.public_bytes(serialization.Encoding.PEM))
+    p12 = pkcs12.serialize_key_and_certificates(
+        name=files.common_name.encode(),
+        key=key,
+        cert=cert,
+        cas=[ca_cert],
+        encryption_algorithm=serialization.BestAvailableEncryption(DEV_PASSPHRASE.encode()),
+    )
+    _write_private(files.pkcs12, p12)
+
+
+def signing_dev_ca_ensure(
+    directory: str | Path,
+    *,
+    signers: Iterable[str] = (),
+    institution_name: str = DEFAULT_INSTITUTION_NAME,
+) -> DevCAPaths:
+    """Create (or complete) the development CA in ``directory``; return its file paths."""
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    ca_cert_path, ca_key_path = directory / "ca.pem", directory / "ca.key.pem"
+    if ca_cert_path.exists() and ca_key_path.exists():
+        ca_cert = x509.load_pem_x509_certificate(ca_cert_path.read_bytes())
+        loaded = serialization.load_pem_private_key(ca_key_path.read_bytes(), password=None)
+        assert isinstance(loaded, rsa.RSAPrivateKey)
+        ca_key = loaded
+    else:
+        ca_cert, ca_key = _create_ca(directory)
+    wanted = {INSTITUTION_ALIAS: institution_name}
+    for name in signers:
+        wanted.setdefault(signer_alias(name), name)
+    files: dict[str, SignerFiles] = {}
+    for alias, common_name in wanted.items():
+        files[alias] = _signer_files(directory, alias, common_name)
+        _ensure_signer(files[alias], ca_cert, ca_key)
+    # Certificates issued earlier (other demo signers) stay listed.
+    for p12 in sorted(directory.glob("*.p12")):
+        alias = p12.stem
+        if alias not in files:
+            cert = x509.load_pem_x509_certificate((directory / f"{alias}.pem").read_bytes())
+            cn = cert.subject.get_attributes_for_oid(NameOID.COMMON_NAME)[0].value
+            files[alias] = _signer_files(directory, alias, str(cn))
+    return DevCAPaths(directory=directory, ca_cert=ca_cert_path, ca_key=ca_key_path, signers=files)
