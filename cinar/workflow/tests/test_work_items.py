@@ -411,3 +411,40 @@ def test_complete_checks_the_form(wf_org, import_bpmn, admin_user):
     }
     instance.refresh_from_db()
     assert instance.data["area"] == 120
+
+
+PARALLEL = b"""<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
+  xmlns:cinar="urn:cinar:bpmn:1.0" id="defs" targetNamespace="urn:cinar:test">
+  <bpmn:process id="par_return" isExecutable="true">
+    <bpmn:startEvent id="start"/>
+    <bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="a"/>
+    <bpmn:userTask id="a" name="Intake" cinar:unit="BIM-YAZ"/>
+    <bpmn:sequenceFlow id="f2" sourceRef="a" targetRef="split"/>
+    <bpmn:parallelGateway id="split"/>
+    <bpmn:sequenceFlow id="f3" sourceRef="split" targetRef="b1"/>
+    <bpmn:sequenceFlow id="f4" sourceRef="split" targetRef="b2"/>
+    <bpmn:userTask id="b1" name="Check 1" cinar:unit="DHM"/>
+    <bpmn:userTask id="b2" name="Check 2" cinar:unit="DHM"/>
+    <bpmn:sequenceFlow id="f5" sourceRef="b1" targetRef="join"/>
+    <bpmn:sequenceFlow id="f6" sourceRef="b2" targetRef="join"/>
+    <bpmn:parallelGateway id="join"/>
+    <bpmn:sequenceFlow id="f7" sourceRef="join" targetRef="end"/>
+    <bpmn:endEvent id="end"/>
+  </bpmn:process>
+</bpmn:definitions>"""
+
+
+def test_return_from_a_parallel_branch_goes_back_to_the_queue(wf_org, admin_user):
+    version = actions.process_version_import(actor=admin_user, xml=PARALLEL, filename="p.bpmn")
+    instance = actions.process_instance_start(actor=admin_user, version=version, data={})
+    actions.work_item_complete(actor=wf_org.staff_member, work_item=open_item(instance), data={})
+    b1 = instance.work_items.get(element_id="b1", status="ready")
+    actions.work_item_claim(actor=wf_org.other_staff, work_item=b1)
+    back = actions.work_item_return(actor=wf_org.other_staff, work_item=b1, reason="Unclear")
+    # Going back to "a" would also undo "b2": the item goes back to Destek's queue.
+    assert back.pk == b1.pk
+    assert back.assignee is None
+    assert back.candidate_unit == wf_org.destek
+    assert instance.work_items.filter(element_id="b2", status="ready").exists()
+    assert not instance.work_items.filter(element_id="a", status__in=["ready", "claimed"]).exists()
