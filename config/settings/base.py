@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "cinar.identity",
     "cinar.organization",
     "cinar.integrations",
+    "cinar.notifications",
     "cinar.catalog",
     "cinar.workflow",
     "cinar.documents",
@@ -201,6 +202,7 @@ CELERY_BEAT_SCHEDULER = env_str(
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "worker-heartbeat": {"task": "cinar.core.tasks.heartbeat", "schedule": 60.0},
     "workflow-sla-sweep": {"task": "cinar.workflow.tasks.sla_sweep", "schedule": 60.0},
+    "notifications-drain": {"task": "cinar.notifications.tasks.drain", "schedule": 30.0},
 }
 
 # --- caches -------------------------------------------------------------------------------
@@ -232,3 +234,18 @@ LOGGING = {
 # --- external services: protocol + sandbox backends (cinar/integrations/README.md) -------------
 # Each entry is {"BACKEND": dotted path, "OPTIONS": {...}}; apps add their services here.
 CINAR_INTEGRATIONS: dict[str, dict[str, object]] = {}
+CINAR_INTEGRATIONS["sms"] = {
+    "BACKEND": env_str("CINAR_SMS_BACKEND", "cinar.integrations.sms.sandbox.SandboxSMS"),
+    "OPTIONS": {
+        "store": "cinar.notifications.sandbox.DatabaseSandboxStore",
+        "latency_ms": env_int("CINAR_SMS_SANDBOX_LATENCY_MS", 0),
+    },
+}
+
+# --- notifications: one provider per channel (cinar/notifications/README.md) -------------------
+CINAR_NOTIFICATION_PROVIDERS = {
+    "email": "cinar.notifications.providers.email.EmailProvider",
+    "sms": "cinar.notifications.providers.sms.SMSProvider",
+    "kep": "cinar.notifications.providers.kep.KEPProvider",
+    "portal": "cinar.notifications.providers.portal.PortalProvider",
+}
