@@ -249,3 +249,25 @@ CINAR_NOTIFICATION_PROVIDERS = {
     "kep": "cinar.notifications.providers.kep.KEPProvider",
     "portal": "cinar.notifications.providers.portal.PortalProvider",
 }
+
+# --- e-signature (cinar/documents/signing/README.md) -----------------------------------------
+# Quickstart default: a software key from the development CA in var/signing, created on first
+# use. Production sets CINAR_SIGNING_DEV_CA=0 and configures a card, an HSM or a real key
+# (docs/operations.md, "e-signature"); TRUST_ROOTS are PEM files /dogrula/ trusts.
+CINAR_SIGNING: dict[str, object] = {
+    "BACKEND": env_str(
+        "CINAR_SIGNING_BACKEND", "cinar.documents.signing.software.SoftwareKeySigner"
+    ),
+    "OPTIONS": {
+        "directory": str(VAR_DIR / "signing"),
+        "create_dev_ca": env_bool("CINAR_SIGNING_DEV_CA", True),
+    },
+    "TRUST_ROOTS": env_list("CINAR_SIGNING_TRUST_ROOTS"),
+}
+CINAR_INTEGRATIONS["mobile_signature"] = {
+    "BACKEND": env_str(
+        "CINAR_MOBILE_SIGNATURE_BACKEND",
+        "cinar.integrations.mobile_signature.sandbox.SandboxMobileSignature",
+    ),
+    "OPTIONS": {"directory": str(VAR_DIR / "mobile_signature"), "approve_after_seconds": 3.0},
+}

@@ -1,0 +1,1 @@
+"""Mobile signature (mobil imza): protocol and sandbox. See protocol.py."""
