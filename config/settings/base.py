@@ -241,6 +241,10 @@ CINAR_INTEGRATIONS["sms"] = {
         "latency_ms": env_int("CINAR_SMS_SANDBOX_LATENCY_MS", 0),
     },
 }
+CINAR_INTEGRATIONS["kep"] = {
+    "BACKEND": env_str("CINAR_KEP_BACKEND", "cinar.integrations.kep.sandbox.SandboxKEP"),
+    "OPTIONS": {"latency_ms": env_int("CINAR_KEP_SANDBOX_LATENCY_MS", 0)},
+}
 
 # --- notifications: one provider per channel (cinar/notifications/README.md) -------------------
 CINAR_NOTIFICATION_PROVIDERS = {
