@@ -1,0 +1,1067 @@
+"""Writes for the document registry. Keyword-only, atomic, audited (README)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import IO, Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from cinar.audit.actions import audit_record
+from cinar.core.identity_numbers import validate_tckn
+from cinar.documents import crypto
+from cinar.documents.codes import verification_code_new
+from cinar.documents.files import CheckedFile, check_file
+from cinar.documents.html import sanitize_html
+from cinar.documents.models import (
+    ApprovalStep,
+    Attachment,
+    Channel,
+    Confidentiality,
+    Correspondent,
+    CorrespondentKind,
+    Direction,
+    Document,
+    DocumentRecipient,
+    DocumentReference,
+    DocumentStatus,
+    DocumentVersion,
+    FilePlanCode,
+    Instruction,
+    RecipientPurpose,
+    Routing,
+    SequenceKind,
+    StepDecision,
+    StepKind,
+    Urgency,
+)
+from cinar.documents.models.document import validate_detsis, validate_mersis
+from cinar.documents.numbering import current_year, numbering_unit, sequence_next
+from cinar.documents.permissions import DEFAULT_ROLE_PERMISSIONS, DocumentPermission
+from cinar.documents.queries import (
+    document_approval_chain_suggest,
+    document_is_visible,
+    documents_visible_to,
+    open_steps,
+    viewer_for,
+)
+from cinar.documents.search import document_search_text, search_index_write
+from cinar.organization.models import DelegationScope, Unit
+from cinar.organization.queries import (
+    delegations_acting_for,
+    is_staff_user,
+    signers_for,
+    user_has_permission,
+    work_recipient_resolve,
+)
+
+logger = logging.getLogger(__name__)
+
+__all__ = [
+    "AttachmentInput",
+    "RecipientInput",
+    "SenderInput",
+    "approval_approve",
+    "approval_return",
+    "correspondent_resolve",
+    "document_approval_chain_set",
+    "document_approval_chain_suggest",
+    "document_attachments_add",
+    "document_draft_create",
+    "document_draft_update",
+    "document_register_incoming",
+    "document_roles_ensure_defaults",
+    "document_route",
+    "document_sign",
+    "document_submit_for_approval",
+    "file_plan_import",
+    "routing_mark_done",
+    "routing_mark_read",
+]
+
+MAX_SUBJECT = 500
+
+
+# --- inputs ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SenderInput:
+    """A sender as typed at registration: an institution (DETSİS), a company (MERSİS) or a
+    person (name, optional TCKN)."""
+
+    kind: str
+    name: str
+    detsis_number: str = ""
+    mersis_number: str = ""
+    tckn: str = ""
+    kep_address: str = ""
+    email: str = ""
+    address: str = ""
+
+
+@dataclass(frozen=True)
+class RecipientInput:
+    """One line of the dağıtım: a unit of ours, a correspondent, or just a name."""
+
+    label: str = ""
+    unit: Unit | None = None
+    correspondent: Correspondent | None = None
+    purpose: str = RecipientPurpose.ACTION
+
+
+AttachmentInput = IO[bytes] | tuple[str, bytes]
+ReferenceInput = Document | str
+
+
+# --- helpers --------------------------------------------------------------------------------
+
+
+def _require_staff(actor: Any) -> None:
+    if not is_staff_user(actor):
+        raise PermissionDenied(_("Only staff members may do this."))
+
+
+def _may_work_for_unit(actor: Any, unit: Unit) -> bool:
+    """Staff of the unit or above it, or holders of view_unit_documents covering it."""
+    if getattr(actor, "is_superuser", False):
+        return True
+    v = viewer_for(actor)
+    if any(unit.path.startswith(p) for p in v.unit_paths):
+        return True
+    return v.scope_everywhere or any(unit.path.startswith(p) for p in v.scope_paths)
+
+
+def _clean_subject(subject: str) -> str:
+    text = " ".join((subject or "").split())
+    if not text:
+        raise ValidationError({"subject": _("Enter the subject.")})
+    if len(text) > MAX_SUBJECT:
+        raise ValidationError(
+            {"subject": _("The subject may be at most %(n)d characters.") % {"n": MAX_SUBJECT}}
+        )
+    return text
+
+
+def _clean_choice(value: Any, choices: Any, field: str) -> Any:
+    if value not in choices.values:
+        raise ValidationError({field: _("Choose a valid value.")})
+    return value
+
+
+def _clean_file_plan_code(code: FilePlanCode | str | None) -> FilePlanCode:
+    if isinstance(code, FilePlanCode):
+        found: FilePlanCode | None = code
+    elif code:
+        found = FilePlanCode.objects.filter(code=str(code).strip()).first()
+    else:
+        found = None
+    if found is None or not found.is_active:
+        raise ValidationError({"file_plan_code": _("Choose a file plan code.")})
+    return found
+
+
+def _check_due_date(due_date: dt.date | None, field: str = "due_date") -> None:
+    if due_date is not None and due_date < timezone.localdate():
+        raise ValidationError({field: _("The date cannot be in the past.")})
+
+
+def _reindex(document: Document) -> None:
+    sender = ""
+    if document.sender_id:
+        s = document.sender
+        sender = " ".join(p for p in (s.name, s.detsis_number, s.mersis_number) if p)
+    recipients = [r.label for r in document.recipients.all()]
+    text = document_search_text(
+        subject=document.subject,
+        numbers=[
+            document.number or "",
+            document.registration_number or "",
+            document.sender_number,
+            document.file_plan_code.code,
+        ],
+        sender=sender,
+        body_html=document.body_html,
+        attachment_texts=[*document.attachments.values_list("name", flat=True)]
+        + [t for t in document.attachments.values_list("text", flat=True) if t],
+        extra=recipients,
+    )
+    search_index_write(document_id=document.pk, text=text)
+
+
+def _add_version(document: Document, actor: Any) -> DocumentVersion:
+    last = document.versions.aggregate(m=Max("number"))["m"] or 0
+    return DocumentVersion.objects.create(
+        document=document,
+        number=last + 1,
+        subject=document.subject,
+        body_html=document.body_html,
+        author=actor,
+    )
+
+
+def _check_files(attachments: Iterable[AttachmentInput]) -> list[CheckedFile]:
+    checked: list[CheckedFile] = []
+    for item in attachments:
+        if isinstance(item, tuple):
+            name, content = item
+            checked.append(check_file(content, name=name))
+        else:
+            checked.append(check_file(item))
+    return checked
+
+
+def _store_attachments(
+    document: Document, files: Sequence[CheckedFile], actor: Any
+) -> list[Attachment]:
+    start = (document.attachments.aggregate(m=Max("order"))["m"] or -1) + 1
+    stored: list[Attachment] = []
+    for i, f in enumerate(files):
+        att = Attachment(
+            document=document,
+            order=start + i,
+            name=f.name,
+            content_type=f.content_type,
+            size=f.size,
+            sha256=f.sha256,
+            text=f.text,
+            uploaded_by=actor,
+        )
+        att.file.save(f.name, ContentFile(f.content), save=False)
+        att.save()
+        stored.append(att)
+    return stored
+
+
+def _set_references(document: Document, references: Iterable[ReferenceInput], actor: Any) -> None:
+    document.references.all().delete()
+    visible = documents_visible_to(user=actor) if actor is not None else None
+    for order, ref in enumerate(references):
+        if isinstance(ref, Document):
+            if visible is not None and not visible.filter(pk=ref.pk).exists():
+                raise ValidationError({"references": _("A referenced document was not found.")})
+            DocumentReference.objects.create(
+                document=document,
+                order=order,
+                referenced_document=ref,
+                text=f"{ref.display_number} {ref.subject}".strip()[:500],
+            )
+        else:
+            text = " ".join(str(ref).split())[:500]
+            if text:
+                DocumentReference.objects.create(document=document, order=order, text=text)
+
+
+def _set_recipients(document: Document, recipients: Iterable[RecipientInput | Unit | str]) -> None:
+    document.recipients.all().delete()
+    for order, item in enumerate(recipients):
+        r = item
+        if isinstance(item, Unit):
+            r = RecipientInput(unit=item)
+        elif isinstance(item, str):
+            r = RecipientInput(label=item)
+        assert isinstance(r, RecipientInput)
+        label = (r.label or "").strip()
+        if not label:
+            if r.unit is not None:
+                label = r.unit.name
+            elif r.correspondent is not None:
+                label = r.correspondent.name
+        if not label:
+            raise ValidationError({"recipients": _("Every recipient needs a name.")})
+        if r.purpose not in RecipientPurpose.values:
+            raise ValidationError({"recipients": _("Choose a valid value.")})
+        DocumentRecipient.objects.create(
+            document=document,
+            order=order,
+            purpose=r.purpose,
+            unit=r.unit,
+            correspondent=r.correspondent,
+            label=label[:300],
+        )
+
+
+# --- correspondents -------------------------------------------------------------------------
+
+
+def correspondent_resolve(*, sender: SenderInput) -> Correspondent:
+    """The correspondent matching ``sender`` (by DETSİS, MERSİS or TCKN), created if new.
+
+    Validates the identifier for the kind; the TCKN is kept encrypted, never in the log.
+    """
+    kind = _clean_choice(sender.kind, CorrespondentKind, "sender_kind")
+    name = " ".join((sender.name or "").split())
+    if not name:
+        raise ValidationError({"sender_name": _("Enter the sender's name.")})
+    detsis = (sender.detsis_number or "").strip()
+    mersis = (sender.mersis_number or "").strip()
+    tckn = (sender.tckn or "").strip()
+    lookup: dict[str, str] = {}
+    if kind == CorrespondentKind.INSTITUTION:
+        if not detsis:
+            raise ValidationError({"sender_detsis_number": _("Enter the DETSİS number.")})
+        try:
+            validate_detsis(detsis)
+        except ValidationError as exc:
+            raise ValidationError({"sender_detsis_number": exc.messages}) from None
+        lookup = {"detsis_number": detsis}
+    elif kind == CorrespondentKind.COMPANY:
+        if not mersis:
+            raise ValidationError({"sender_mersis_number": _("Enter the MERSİS number.")})
+        try:
+            validate_mersis(mersis)
+        except ValidationError as exc:
+            raise ValidationError({"sender_mersis_number": exc.messages}) from None
+        lookup = {"mersis_number": mersis}
+    elif tckn:
+        try:
+            validate_tckn(tckn)
+        except ValidationError as exc:
+            raise ValidationError({"sender_tckn": exc.messages}) from None
+        lookup = {"tckn_digest": crypto.digest(tckn)}
+    found = Correspondent.objects.filter(kind=kind, **lookup).first() if lookup else None
+    if found is not None:
+        return found
+    return Correspondent.objects.create(
+        kind=kind,
+        name=name[:300],
+        detsis_number=detsis if kind == CorrespondentKind.INSTITUTION else "",
+        mersis_number=mersis if kind == CorrespondentKind.COMPANY else "",
+        tckn_encrypted=crypto.encrypt(tckn) if kind == CorrespondentKind.PERSON and tckn else "",
+        tckn_digest=crypto.digest(tckn) if kind == CorrespondentKind.PERSON and tckn else "",
+        kep_address=sender.kep_address[:254],
+        email=sender.email[:254],
+        address=sender.address,
+    )
+
+
+# --- roles ----------------------------------------------------------------------------------
+
+
+def document_roles_ensure_defaults(*, actor: Any = None) -> None:
+    """Give the default organization roles this app's permissions (idempotent)."""
+    from cinar.organization import actions as org_actions
+
+    roles = org_actions.roles_ensure_defaults(actor=actor)
+    for code, perms in DEFAULT_ROLE_PERMISSIONS.items():
+        role = roles.get(code)
+        if role is not None:
+            org_actions.role_grant_permissions(
+                actor=actor, role=role, permissions=[str(p) for p in perms]
+            )
+
+
+# --- incoming -------------------------------------------------------------------------------
+
+
+def document_register_incoming(
+    *,
+    actor: Any,
+    unit: Unit,
+    subject: str,
+    document_date: dt.date | None,
+    sender: SenderInput | Correspondent,
+    file_plan_code: FilePlanCode | str,
+    confidentiality: int = Confidentiality.UNCLASSIFIED,
+    urgency: str = Urgency.NORMAL,
+    due_date: dt.date | None = None,
+    references: Iterable[ReferenceInput] = (),
+    attachments: Iterable[AttachmentInput] = (),
+    channel: str = Channel.PAPER,
+    sender_number: str = "",
+    body_text: str = "",
+) -> Document:
+    """Register what arrived: the registration number (gelen evrak kayıt no) is taken at
+    once from the unit's incoming sequence, in this transaction."""
+    _require_staff(actor)
+    if not user_has_permission(user=actor, perm=DocumentPermission.REGISTER_INCOMING, unit=unit):
+        raise PermissionDenied(_("You may not register documents for this unit."))
+    subject = _clean_subject(subject)
+    code = _clean_file_plan_code(file_plan_code)
+    _clean_choice(int(confidentiality), Confidentiality, "confidentiality")
+    _clean_choice(urgency, Urgency, "urgency")
+    _clean_choice(channel, Channel, "channel")
+    if document_date is not None and document_date > timezone.localdate():
+        raise ValidationError({"document_date": _("The document date cannot be in the future.")})
+    _check_due_date(due_date)
+    files = _check_files(attachments)
+    with transaction.atomic():
+        correspondent = (
+            sender if isinstance(sender, Correspondent) else correspondent_resolve(sender=sender)
+        )
+        reg_unit: Any = numbering_unit(unit)
+        year = current_year()
+        sequence = sequence_next(unit_id=reg_unit.pk, year=year, kind=SequenceKind.INCOMING)
+        document = Document.objects.create(
+            direction=Direction.INCOMING,
+            subject=subject,
+            document_date=document_date,
+            status=DocumentStatus.REGISTERED,
+            unit=unit,
+            file_plan_code=code,
+            confidentiality=int(confidentiality),
+            urgency=urgency,
+            due_date=due_date,
+            channel=channel,
+            sender=correspondent,
+            sender_number=" ".join(sender_number.split())[:100],
+            body_html=sanitize_html(body_text),
+            registration_unit=reg_unit,
+            registration_year=year,
+            registration_sequence=sequence,
+            registration_number=f"G-{reg_unit.detsis_number}-{year}-{sequence}",
+            registered_at=timezone.now(),
+            created_by=actor,
+        )
+        _set_references(document, references, actor)
+        _store_attachments(document, files, actor)
+        _add_version(document, actor)
+        _reindex(document)
+        audit_record(
+            actor=actor,
+            action="documents.document.register",
+            target=document,
+            data={
+                "registration_number": document.registration_number,
+                "channel": channel,
+                "unit": unit.pk,
+                "attachments": [f.sha256 for f in files],
+            },
+        )
+    return document
+
+
+# --- havale ---------------------------------------------------------------------------------
+
+
+def document_route(
+    *,
+    actor: Any,
+    document: Document,
+    to_unit: Unit | None = None,
+    to_user: Any = None,
+    instruction: str,
+    deadline: dt.date | None = None,
+    note: str = "",
+) -> Routing:
+    """Havale to a unit or a person. A person away on vekalet is replaced by their deputy
+    (``on_behalf_of`` keeps the addressee)."""
+    _require_staff(actor)
+    if not document_is_visible(user=actor, document=document):
+        raise PermissionDenied(_("You may not route this document."))
+    if (to_unit is None) == (to_user is None):
+        raise ValidationError({"to_unit": _("Choose either a unit or a person.")})
+    _clean_choice(instruction, Instruction, "instruction")
+    _check_due_date(deadline, "deadline")
+    if document.status in (DocumentStatus.DRAFT, DocumentStatus.IN_APPROVAL):
+        raise ValidationError({"document": _("Drafts are not routed; finish and sign them first.")})
+    on_behalf_of = None
+    recipient = None
+    if to_user is not None:
+        if not is_staff_user(to_user):
+            raise ValidationError({"to_user": _("Choose an active staff member.")})
+        resolution = work_recipient_resolve(user=to_user, at=timezone.now(), scope="all")
+        recipient = resolution.recipient
+        on_behalf_of = resolution.on_behalf_of
+    else:
+        assert to_unit is not None
+        if not to_unit.is_active:
+            raise ValidationError({"to_unit": _("Choose an active unit.")})
+        if document.confidentiality >= Confidentiality.SECRET:
+            raise ValidationError(
+                {"to_unit": _("Secret documents are routed to named people only.")}
+            )
+    with transaction.atomic():
+        routing = Routing.objects.create(
+            document=document,
+            to_unit=to_unit,
+            to_user=recipient,
+            on_behalf_of=on_behalf_of,
+            instruction=instruction,
+            deadline=deadline,
+            note=note.strip()[:4000],
+            from_user=actor,
+        )
+        audit_record(
+            actor=actor,
+            action="documents.document.route",
+            target=document,
+            data={
+                "routing": routing.pk,
+                "to_unit": getattr(to_unit, "pk", None),
+                "to_user": getattr(recipient, "pk", None),
+                "addressee": getattr(to_user, "pk", None),
+                "instruction": instruction,
+                "deadline": deadline.isoformat() if deadline else None,
+            },
+        )
+    return routing
+
+
+def _is_routing_recipient(actor: Any, routing: Routing) -> bool:
+    if routing.to_user_id is not None:
+        return bool(routing.to_user_id == actor.pk)
+    return routing.to_unit_id in viewer_for(actor).unit_ids
+
+
+def routing_mark_read(*, actor: Any, routing: Routing) -> Routing:
+    """The recipient opened it (first time only; no audit event: reads are not changes)."""
+    if routing.read_at is None and is_staff_user(actor) and _is_routing_recipient(actor, routing):
+        Routing.objects.filter(pk=routing.pk, read_at__isnull=True).update(read_at=timezone.now())
+        routing.refresh_from_db(fields=["read_at"])
+    return routing
+
+
+def routing_mark_done(*, actor: Any, routing: Routing, note: str = "") -> Routing:
+    _require_staff(actor)
+    if not _is_routing_recipient(actor, routing):
+        raise PermissionDenied(_("Only the recipient may close this routing."))
+    with transaction.atomic():
+        locked = Routing.objects.select_for_update().get(pk=routing.pk)
+        if locked.completed_at is not None:
+            raise ValidationError({"routing": _("This routing is already done.")})
+        now = timezone.now()
+        locked.completed_at = now
+        locked.completed_by = actor
+        locked.read_at = locked.read_at or now
+        if note.strip():
+            locked.note = (locked.note + "\n" + note.strip()).strip()[:4000]
+        locked.save(update_fields=["completed_at", "completed_by", "read_at", "note"])
+        audit_record(
+            actor=actor,
+            action="documents.routing.done",
+            target=locked.document,
+            data={"routing": locked.pk},
+            on_behalf_of=locked.on_behalf_of,
+        )
+    return locked
+
+
+# --- drafts ---------------------------------------------------------------------------------
+
+
+def _may_edit(actor: Any, document: Document) -> bool:
+    if document.created_by_id == actor.pk or _may_work_for_unit(actor, document.unit):
+        return document_is_visible(user=actor, document=document)
+    return ApprovalStep.objects.filter(
+        document=document, round=document.chain_round, assignee=actor
+    ).exists()
+
+
+def document_draft_create(
+    *,
+    actor: Any,
+    direction: str,
+    unit: Unit,
+    subject: str,
+    body_html: str,
+    file_plan_code: FilePlanCode | str,
+    recipients: Iterable[RecipientInput | Unit | str] = (),
+    references: Iterable[ReferenceInput] = (),
+    confidentiality: int = Confidentiality.UNCLASSIFIED,
+    urgency: str = Urgency.NORMAL,
+    due_date: dt.date | None = None,
+    attachments: Iterable[AttachmentInput] = (),
+) -> Document:
+    _require_staff(actor)
+    if direction not in (Direction.OUTGOING, Direction.INTERNAL):
+        raise ValidationError({"direction": _("A draft is outgoing or internal.")})
+    if not _may_work_for_unit(actor, unit):
+        raise PermissionDenied(_("You may not write documents for this unit."))
+    subject = _clean_subject(subject)
+    code = _clean_file_plan_code(file_plan_code)
+    _clean_choice(int(confidentiality), Confidentiality, "confidentiality")
+    _clean_choice(urgency, Urgency, "urgency")
+    _check_due_date(due_date)
+    files = _check_files(attachments)
+    with transaction.atomic():
+        document = Document.objects.create(
+            direction=direction,
+            subject=subject,
+            status=DocumentStatus.DRAFT,
+            unit=unit,
+            file_plan_code=code,
+            confidentiality=int(confidentiality),
+            urgency=urgency,
+            due_date=due_date,
+            channel=Channel.INTERNAL if direction == Direction.INTERNAL else "",
+            body_html=sanitize_html(body_html),
+            created_by=actor,
+        )
+        _set_recipients(document, recipients)
+        _set_references(document, references, actor)
+        _store_attachments(document, files, actor)
+        _add_version(document, actor)
+        _reindex(document)
+        audit_record(
+            actor=actor,
+            action="documents.document.draft_create",
+            target=document,
+            data={"direction": direction, "unit": unit.pk},
+        )
+    return document
+
+
+_UNSET: Any = object()
+
+
+def document_draft_update(
+    *,
+    actor: Any,
+    document: Document,
+    subject: str | None = None,
+    body_html: str | None = None,
+    file_plan_code: FilePlanCode | str | None = None,
+    confidentiality: int | None = None,
+    urgency: str | None = None,
+    due_date: dt.date | None = _UNSET,
+    recipients: Iterable[RecipientInput | Unit | str] | None = None,
+    references: Iterable[ReferenceInput] | None = None,
+) -> Document:
+    """Change a draft (or a returned document); a changed text is a new version."""
+    _require_staff(actor)
+    if not _may_edit(actor, document):
+        raise PermissionDenied(_("You may not edit this document."))
+    with transaction.atomic():
+        locked = (
+            Document.objects.select_for_update()
+            .select_related("file_plan_code")
+            .get(pk=document.pk)
+        )
+        if not locked.is_editable:
+            raise ValidationError({"document": _("Only drafts and returned documents change.")})
+        changed: list[str] = []
+        if subject is not None:
+            new_subject = _clean_subject(subject)
+            if new_subject != locked.subject:
+                locked.subject = new_subject
+                changed.append("subject")
+        if body_html is not None:
+            new_body = sanitize_html(body_html)
+            if new_body != locked.body_html:
+                locked.body_html = new_body
+                changed.append("body_html")
+        if file_plan_code is not None:
+            code = _clean_file_plan_code(file_plan_code)
+            if code.pk != locked.file_plan_code_id:
+                locked.file_plan_code = code
+                changed.append("file_plan_code")
+        if confidentiality is not None:
+            _clean_choice(int(confidentiality), Confidentiality, "confidentiality")
+            if int(confidentiality) != locked.confidentiality:
+                locked.confidentiality = int(confidentiality)
+                changed.append("confidentiality")
+        if urgency is not None:
+            _clean_choice(urgency, Urgency, "urgency")
+            if urgency != locked.urgency:
+                locked.urgency = urgency
+                changed.append("urgency")
+        if due_date is not _UNSET:
+            _check_due_date(due_date)
+            if due_date != locked.due_date:
+                locked.due_date = due_date
+                changed.append("due_date")
+        if changed:
+            locked.save(update_fields=[*changed, "updated_at"])
+        if recipients is not None:
+            _set_recipients(locked, recipients)
+            changed.append("recipients")
+        if references is not None:
+            _set_references(locked, references, actor)
+            changed.append("references")
+        version = None
+        if "subject" in changed or "body_html" in changed:
+            version = _add_version(locked, actor)
+        if changed:
+            _reindex(locked)
+            audit_record(
+                actor=actor,
+                action="documents.document.draft_update",
+                target=locked,
+                data={"fields": changed, "version": getattr(version, "number", None)},
+            )
+    return locked
+
+
+def document_attachments_add(
+    *, actor: Any, document: Document, attachments: Iterable[AttachmentInput]
+) -> list[Attachment]:
+    _require_staff(actor)
+    if not _may_edit(actor, document):
+        raise PermissionDenied(_("You may not edit this document."))
+    files = _check_files(attachments)
+    if not files:
+        raise ValidationError({"attachments": _("Choose at least one file.")})
+    with transaction.atomic():
+        locked = Document.objects.select_for_update().get(pk=document.pk)
+        if not locked.is_editable:
+            raise ValidationError({"document": _("Only drafts and returned documents change.")})
+        stored = _store_attachments(locked, files, actor)
+        _reindex(locked)
+        audit_record(
+            actor=actor,
+            action="documents.document.attachments_add",
+            target=locked,
+            data={"attachments": [f.sha256 for f in files]},
+        )
+    return stored
+
+
+# --- approval chain -------------------------------------------------------------------------
+
+
+def _validate_stages(document: Document, stages: Sequence[Sequence[tuple[Any, str]]]) -> None:
+    cleaned = [list(s) for s in stages if s]
+    if not cleaned:
+        raise ValidationError({"stages": _("Add at least the signer (imza).")})
+    last = cleaned[-1]
+    if len(last) != 1 or last[0][1] != StepKind.IMZA:
+        raise ValidationError(
+            {"stages": _("The last stage is one signature (imza) and nothing else.")}
+        )
+    seen: set[int] = set()
+    for stage in cleaned:
+        for user, kind in stage:
+            if kind not in StepKind.values:
+                raise ValidationError({"stages": _("Choose paraf or imza for every step.")})
+            if kind == StepKind.IMZA and stage is not last:
+                raise ValidationError({"stages": _("Only the last stage may be a signature.")})
+            if not is_staff_user(user):
+                raise ValidationError({"stages": _("Every step needs an active staff member.")})
+            if user.pk in seen:
+                raise ValidationError(
+                    {"stages": _("%(name)s appears twice in the chain.") % {"name": user}}
+                )
+            seen.add(user.pk)
+    signer = last[0][0]
+    may_sign = signers_for(
+        unit=document.unit, document_kind=document.document_kind, action=StepKind.IMZA
+    )
+    if signer.pk not in {u.pk for u in may_sign}:
+        raise ValidationError(
+            {
+                "stages": _("%(name)s has no signature authority for documents of this unit.")
+                % {"name": signer.get_full_name() or signer.username}
+            }
+        )
+
+
+def document_approval_chain_set(
+    *, actor: Any, document: Document, stages: Sequence[Sequence[tuple[Any, str]]]
+) -> list[ApprovalStep]:
+    """Replace the chain of the coming round: stages in order, steps of one stage run in
+    parallel, the last stage is the single imza."""
+    _require_staff(actor)
+    if not _may_edit(actor, document):
+        raise PermissionDenied(_("You may not edit this document."))
+    with transaction.atomic():
+        locked = Document.objects.select_for_update().select_related("unit").get(pk=document.pk)
+        if not locked.is_editable:
+            raise ValidationError({"document": _("Only drafts and returned documents change.")})
+        _validate_stages(locked, stages)
+        ApprovalStep.objects.filter(document=locked, round=locked.chain_round).delete()
+        created: list[ApprovalStep] = []
+        for number, stage in enumerate([s for s in stages if s], start=1):
+            for user, kind in stage:
+                created.append(
+                    ApprovalStep.objects.create(
+                        document=locked,
+                        round=locked.chain_round,
+                        stage=number,
+                        kind=kind,
+                        assignee=user,
+                    )
+                )
+        audit_record(
+            actor=actor,
+            action="documents.chain.set",
+            target=locked,
+            data={
+                "round": locked.chain_round,
+                "stages": [
+                    [[s.assignee_id, s.kind] for s in created if s.stage == n]
+                    for n in sorted({s.stage for s in created})
+                ],
+            },
+        )
+    return created
+
+
+def document_submit_for_approval(*, actor: Any, document: Document) -> Document:
+    _require_staff(actor)
+    if not _may_edit(actor, document):
+        raise PermissionDenied(_("You may not edit this document."))
+    with transaction.atomic():
+        locked = Document.objects.select_for_update().select_related("unit").get(pk=document.pk)
+        if not locked.is_editable:
+            raise ValidationError({"document": _("Only drafts and returned documents change.")})
+        steps = list(ApprovalStep.objects.filter(document=locked, round=locked.chain_round))
+        if not steps:
+            raise ValidationError({"stages": _("Set the approval chain first.")})
+        stages: dict[int, list[tuple[Any, str]]] = {}
+        for s in steps:
+            stages.setdefault(s.stage, []).append((s.assignee, s.kind))
+        _validate_stages(locked, [stages[k] for k in sorted(stages)])
+        if not locked.body_html.strip():
+            raise ValidationError({"body_html": _("Write the text first.")})
+        locked.status = DocumentStatus.IN_APPROVAL
+        locked.save(update_fields=["status", "updated_at"])
+        audit_record(
+            actor=actor,
+            action="documents.document.submit",
+            target=locked,
+            data={"round": locked.chain_round},
+        )
+    return locked
+
+
+def _acting_for(actor: Any, step: ApprovalStep) -> Any | None:
+    """None when ``actor`` is the assignee; the assignee when ``actor`` is their deputy
+    (vekalet of scope signature or all, in force now); else PermissionDenied."""
+    if step.assignee_id == actor.pk:
+        return None
+    for d in delegations_acting_for(deputy=actor):
+        if d.principal_id == step.assignee_id and d.scope in (
+            DelegationScope.ALL,
+            DelegationScope.SIGNATURE,
+        ):
+            return d.principal
+    raise PermissionDenied(_("This step is not yours."))
+
+
+def _lock_open_step(step: ApprovalStep) -> tuple[Document, ApprovalStep]:
+    document = (
+        Document.objects.select_for_update()
+        .select_related("unit", "file_plan_code")
+        .get(pk=step.document_id)
+    )
+    fresh = ApprovalStep.objects.select_related("assignee").get(pk=step.pk)
+    if fresh.round != document.chain_round or not any(
+        s.pk == fresh.pk for s in open_steps(document=document)
+    ):
+        raise ValidationError({"step": _("This step is not waiting for a decision.")})
+    return document, fresh
+
+
+def approval_approve(*, actor: Any, step: ApprovalStep, comment: str = "") -> ApprovalStep:
+    """Paraf. When the last step of a stage approves, the next stage opens."""
+    _require_staff(actor)
+    with transaction.atomic():
+        document, fresh = _lock_open_step(step)
+        on_behalf_of = _acting_for(actor, fresh)
+        if fresh.kind != StepKind.PARAF:
+            raise ValidationError({"step": _("A signature step is completed by signing.")})
+        fresh.decision = StepDecision.APPROVED
+        fresh.acted_by = actor
+        fresh.on_behalf_of = on_behalf_of
+        fresh.acted_at = timezone.now()
+        fresh.comment = comment.strip()[:4000]
+        fresh.save(update_fields=["decision", "acted_by", "on_behalf_of", "acted_at", "comment"])
+        audit_record(
+            actor=actor,
+            action="documents.step.approve",
+            target=document,
+            data={"step": fresh.pk, "stage": fresh.stage, "round": fresh.round},
+            on_behalf_of=on_behalf_of,
+        )
+    return fresh
+
+
+def approval_return(*, actor: Any, step: ApprovalStep, comment: str) -> Document:
+    """Send the document back to its writer with a comment (required). The round closes;
+    the next one starts with the same people, editable."""
+    _require_staff(actor)
+    comment = (comment or "").strip()
+    if not comment:
+        raise ValidationError({"comment": _("Say what should change.")})
+    with transaction.atomic():
+        document, fresh = _lock_open_step(step)
+        on_behalf_of = _acting_for(actor, fresh)
+        now = timezone.now()
+        fresh.decision = StepDecision.RETURNED
+        fresh.acted_by = actor
+        fresh.on_behalf_of = on_behalf_of
+        fresh.acted_at = now
+        fresh.comment = comment[:4000]
+        fresh.save(update_fields=["decision", "acted_by", "on_behalf_of", "acted_at", "comment"])
+        old_round = document.chain_round
+        document.chain_round = old_round + 1
+        document.status = DocumentStatus.RETURNED
+        document.save(update_fields=["chain_round", "status", "updated_at"])
+        ApprovalStep.objects.bulk_create(
+            [
+                ApprovalStep(
+                    document=document,
+                    round=document.chain_round,
+                    stage=s.stage,
+                    kind=s.kind,
+                    assignee_id=s.assignee_id,
+                )
+                for s in ApprovalStep.objects.filter(document=document, round=old_round)
+            ]
+        )
+        audit_record(
+            actor=actor,
+            action="documents.step.return",
+            target=document,
+            data={"step": fresh.pk, "round": old_round, "comment": comment[:500]},
+            on_behalf_of=on_behalf_of,
+        )
+    return document
+
+
+def _unique_verification_code() -> str:
+    for _attempt in range(10):
+        code = verification_code_new()
+        if not Document.objects.filter(verification_code=code).exists():
+            return code
+    raise RuntimeError("could not draw a free verification code")  # pragma: no cover
+
+
+def _render_and_sign(
+    *, document: Document, signer: Any, on_behalf_of: Any | None, signer_backend: Any = None
+) -> bytes:
+    """The signed PDF/A of ``document`` (number and verification code already set).
+
+    The one place that calls the PDF and signing libraries (``cinar.documents.pdf``,
+    ``cinar.documents.signing``).
+    """
+    from cinar.documents.rendering import render_and_sign
+
+    return render_and_sign(
+        document=document, signer=signer, on_behalf_of=on_behalf_of, backend=signer_backend
+    )
+
+
+def document_sign(*, actor: Any, step: ApprovalStep, signer_backend: Any = None) -> Document:
+    """Imza: in one transaction take the official number, render and sign the PDF, store
+    it. A deputy signs "vekaleten" (``signed_on_behalf_of``, shown in the signature block).
+    If anything fails the number goes back (the transaction rolls back)."""
+    _require_staff(actor)
+    with transaction.atomic():
+        document, fresh = _lock_open_step(step)
+        if fresh.kind != StepKind.IMZA:
+            raise ValidationError({"step": _("This step is an initial (paraf), not a signature.")})
+        on_behalf_of = _acting_for(actor, fresh)
+        may_sign = signers_for(
+            unit=document.unit, document_kind=document.document_kind, action=StepKind.IMZA
+        )
+        if fresh.assignee_id not in {u.pk for u in may_sign}:
+            raise PermissionDenied(_("The signer no longer has signature authority for this unit."))
+        unit: Any = numbering_unit(document.unit)
+        year = current_year()
+        sequence = sequence_next(unit_id=unit.pk, year=year, kind=SequenceKind.OFFICIAL)
+        now = timezone.now()
+        document.number = f"E-{unit.detsis_number}-{document.file_plan_code.code}-{sequence}"
+        document.number_unit = unit
+        document.number_year = year
+        document.number_sequence = sequence
+        document.verification_code = _unique_verification_code()
+        document.document_date = timezone.localdate(now)
+        document.signed_at = now
+        document.signed_by = actor
+        document.signed_on_behalf_of = on_behalf_of
+        pdf = _render_and_sign(
+            document=document,
+            signer=actor,
+            on_behalf_of=on_behalf_of,
+            signer_backend=signer_backend,
+        )
+        document.signed_file.save(f"{document.number}.pdf", ContentFile(pdf), save=False)
+        document.status = DocumentStatus.SIGNED
+        document.save()
+        fresh.decision = StepDecision.SIGNED
+        fresh.acted_by = actor
+        fresh.on_behalf_of = on_behalf_of
+        fresh.acted_at = now
+        fresh.save(update_fields=["decision", "acted_by", "on_behalf_of", "acted_at"])
+        _reindex(document)
+        audit_record(
+            actor=actor,
+            action="documents.document.sign",
+            target=document,
+            data={
+                "number": document.number,
+                "step": fresh.pk,
+                "verification_code": document.verification_code,
+            },
+            on_behalf_of=on_behalf_of,
+        )
+    return document
+
+
+# --- file plan ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FilePlanRow:
+    code: str
+    title: str
+    title_en: str = ""
+    unit_archive_years: int = 2
+    institution_archive_years: int = 10
+    disposal_action: str = "imha"
+
+
+def file_plan_import(*, actor: Any, rows: Sequence[FilePlanRow]) -> tuple[int, int]:
+    """Create or update SDP codes (parents from the code itself). All or nothing.
+
+    Returns (created, updated)."""
+    from cinar.documents.models import DisposalAction
+    from cinar.documents.models.file_plan import validate_sdp_code
+
+    errors: list[str] = []
+    codes = {r.code for r in rows}
+    for i, r in enumerate(rows, start=1):
+        try:
+            validate_sdp_code(r.code)
+        except ValidationError:
+            errors.append(
+                _("Row %(row)d: %(code)s is not a file plan code.") % {"row": i, "code": r.code}
+            )
+            continue
+        if not r.title.strip():
+            errors.append(_("Row %(row)d: the title is missing.") % {"row": i})
+        if r.disposal_action not in DisposalAction.values:
+            errors.append(_("Row %(row)d: unknown disposal action.") % {"row": i})
+        parent = r.code.rsplit(".", 1)[0] if "." in r.code else None
+        if parent and parent not in codes and not FilePlanCode.objects.filter(code=parent).exists():
+            errors.append(
+                _("Row %(row)d: the parent code %(parent)s is missing.")
+                % {"row": i, "parent": parent}
+            )
+    if errors:
+        raise ValidationError({"rows": errors})
+    created = updated = 0
+    with transaction.atomic():
+        for r in sorted(rows, key=lambda x: x.code):
+            parent_code = r.code.rsplit(".", 1)[0] if "." in r.code else None
+            parent = FilePlanCode.objects.get(code=parent_code) if parent_code else None
+            _obj, was_created = FilePlanCode.objects.update_or_create(
+                code=r.code,
+                defaults={
+                    "title": r.title.strip(),
+                    "title_en": r.title_en.strip(),
+                    "parent": parent,
+                    "unit_archive_years": r.unit_archive_years,
+                    "institution_archive_years": r.institution_archive_years,
+                    "disposal_action": r.disposal_action,
+                    "is_active": True,
+                },
+            )
+            created += int(was_created)
+            updated += int(not was_created)
+        audit_record(
+            actor=actor,
+            action="documents.file_plan.import",
+            data={"created": created, "updated": updated},
+        )
+    return created, updated

@@ -1,0 +1,139 @@
+"""Full-text search over documents (ADR 0013 §search).
+
+PostgreSQL: ``search_vector`` = ``to_tsvector('turkish', text) ||
+to_tsvector('turkish', folded text)`` under a GIN index. A query word matches when its
+Turkish stem matches either form, so "başvurular" finds "başvuru" and "ISTANBUL",
+"istanbul" and "İstanbul" all find each other. SQLite: ``LIKE`` over the folded
+``search_text`` with the common Turkish suffixes taken off the query word.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from typing import Any
+
+from django.contrib.postgres.search import SearchQuery
+from django.db import connection
+from django.db.models import Q, QuerySet
+from django.utils.html import strip_tags
+
+from cinar.core.turkish import tr_search_fold
+
+MAX_WORDS = 8
+MAX_TEXT = 1_000_000
+_WORD = re.compile(r"[\w.\-/]+", re.UNICODE)
+
+# Longest first; only stripped while at least four letters remain (SQLite fallback).
+_SUFFIXES = sorted(
+    {
+        "lari",
+        "leri",
+        "larin",
+        "lerin",
+        "lar",
+        "ler",
+        "nin",
+        "nun",
+        "in",
+        "un",
+        "dan",
+        "den",
+        "tan",
+        "ten",
+        "da",
+        "de",
+        "ta",
+        "te",
+        "ya",
+        "ye",
+        "yi",
+        "yu",
+        "si",
+        "su",
+        "i",
+        "u",
+        "a",
+        "e",
+        "larina",
+        "lerine",
+        "larini",
+        "lerini",
+        "lardan",
+        "lerden",
+        "larda",
+        "lerde",
+        "ndan",
+        "nden",
+        "na",
+        "ne",
+        "ni",
+        "nu",
+    },
+    key=len,
+    reverse=True,
+)
+
+
+def document_search_text(
+    *,
+    subject: str,
+    numbers: Iterable[str],
+    sender: str,
+    body_html: str,
+    attachment_texts: Iterable[str],
+    extra: Iterable[str] = (),
+) -> str:
+    """The plain text a document is found by (not folded; folding happens on write)."""
+    parts = [subject, *numbers, sender, strip_tags(body_html or ""), *attachment_texts, *extra]
+    return "\n".join(p for p in parts if p)[:MAX_TEXT]
+
+
+def is_postgres() -> bool:
+    return connection.vendor == "postgresql"
+
+
+def search_index_write(*, document_id: int, text: str) -> None:
+    """Store the folded text (and, on PostgreSQL, the vector) of one document."""
+    from cinar.documents.models import Document
+
+    folded = tr_search_fold(text)
+    Document.objects.filter(pk=document_id).update(search_text=folded)
+    if is_postgres():
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "UPDATE documents_document SET search_vector = "
+                "to_tsvector('turkish', %s) || to_tsvector('turkish', %s) WHERE id = %s",
+                [text, folded, document_id],
+            )
+
+
+def query_words(query: str) -> list[str]:
+    return [w for w in _WORD.findall(query or "") if w.strip(".-/")][:MAX_WORDS]
+
+
+def _fallback_stem(word: str) -> str:
+    for suffix in _SUFFIXES:
+        if word.endswith(suffix) and len(word) - len(suffix) >= 4:
+            return word[: -len(suffix)]
+    return word
+
+
+def search_filter(qs: QuerySet[Any], query: str) -> QuerySet[Any]:
+    """Documents of ``qs`` that contain every word of ``query`` (in some form)."""
+    words = query_words(query)
+    if not words:
+        return qs
+    if is_postgres():
+        combined: SearchQuery | None = None
+        for word in words:
+            folded = tr_search_fold(word)
+            one = SearchQuery(word, config="turkish", search_type="plain") | SearchQuery(
+                folded, config="turkish", search_type="plain"
+            )
+            combined = one if combined is None else combined & one
+        return qs.filter(search_vector=combined)
+    q = Q()
+    for word in words:
+        q &= Q(search_text__contains=_fallback_stem(tr_search_fold(word)))
+    return qs.filter(q)
