@@ -275,3 +275,37 @@ CINAR_INTEGRATIONS["mobile_signature"] = {
     ),
     "OPTIONS": {"directory": str(VAR_DIR / "mobile_signature"), "approve_after_seconds": 3.0},
 }
+
+
+# Registry adapters (cinar/integrations/README.md, docs/decisions/0017-registry-sandboxes.md):
+# deterministic sandboxes by default. CINAR_<NAME>_BACKEND switches to the real service, which
+# reads CINAR_<NAME>_USERNAME / _PASSWORD (and _ENDPOINT where the service has no fixed one).
+def _registry_backend(name: str, sandbox: str) -> dict[str, object]:
+    prefix = f"CINAR_{name.upper()}"
+    backend = env_str(f"{prefix}_BACKEND", sandbox)
+    options: dict[str, object]
+    if backend == sandbox:
+        options = {
+            "latency_ms": env_int(f"{prefix}_SANDBOX_LATENCY_MS", 0),
+            "failure_rate": env_int(f"{prefix}_SANDBOX_FAILURE_PERCENT", 0) / 100,
+        }
+    else:
+        options = {
+            "username": env_str(f"{prefix}_USERNAME"),
+            "password": env_str(f"{prefix}_PASSWORD"),
+        }
+        if env_str(f"{prefix}_ENDPOINT"):
+            options["endpoint"] = env_str(f"{prefix}_ENDPOINT")
+    return {"BACKEND": backend, "OPTIONS": options}
+
+
+CINAR_INTEGRATIONS["kps"] = _registry_backend("kps", "cinar.integrations.kps.sandbox.SandboxKPS")
+CINAR_INTEGRATIONS["uavt"] = _registry_backend(
+    "uavt", "cinar.integrations.uavt.sandbox.SandboxUAVT"
+)
+CINAR_INTEGRATIONS["mersis"] = _registry_backend(
+    "mersis", "cinar.integrations.mersis.sandbox.SandboxMERSIS"
+)
+CINAR_INTEGRATIONS["detsis"] = _registry_backend(
+    "detsis", "cinar.integrations.detsis.sandbox.SandboxDETSIS"
+)

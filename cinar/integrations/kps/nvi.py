@@ -62,7 +62,7 @@ class NviKPS(KPSBackendBase):
         username: str = "",
         password: str = "",
         sts_endpoint: str = DEFAULT_STS_ENDPOINT,
-        service_endpoint: str = DEFAULT_SERVICE_ENDPOINT,
+        endpoint: str = DEFAULT_SERVICE_ENDPOINT,
         public_endpoint: str = DEFAULT_PUBLIC_ENDPOINT,
         timeout_seconds: float = 10,
     ) -> None:
@@ -72,13 +72,13 @@ class NviKPS(KPSBackendBase):
                 "'password' NVİ issued to this institution (set KPS_USERNAME and "
                 "KPS_PASSWORD), or use cinar.integrations.kps.sandbox.SandboxKPS."
             )
-        for endpoint in (sts_endpoint, service_endpoint, public_endpoint):
-            if not endpoint.startswith("https://"):
-                raise ImproperlyConfigured(f"KPS endpoints must use https: {endpoint!r}")
+        for url in (sts_endpoint, endpoint, public_endpoint):
+            if not url.startswith("https://"):
+                raise ImproperlyConfigured(f"KPS endpoints must use https: {url!r}")
         self.username = username
         self.password = password
         self.sts_endpoint = sts_endpoint
-        self.service_endpoint = service_endpoint
+        self.endpoint = endpoint
         self.public_endpoint = public_endpoint
         self.timeout_seconds = timeout_seconds
 
