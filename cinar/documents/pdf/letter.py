@@ -15,6 +15,7 @@ from __future__ import annotations
 import base64
 import datetime
 import io
+import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -29,6 +30,10 @@ from cinar.documents.pdf.fetcher import ASSETS_DIR, LetterURLFetcher
 from cinar.documents.pdf.sanitize import sanitize_body_html
 
 PDF_VARIANT = "pdf/a-3b"
+
+# WeasyPrint logs seven INFO "progress" lines per document; a worker rendering letters
+# all day would log little else.
+logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
 
 # Labels fixed by the regulation (Turkish) and their English form for letters written in
 # English (to foreign addressees). Keys are stable identifiers used by the template.
