@@ -28,7 +28,7 @@ class Command(BaseCommand):
         parser.add_argument("number", help="The document's number, or 'latest'.")
         parser.add_argument("path", help="The .eyp file to write, or a directory.")
         parser.add_argument(
-            "--version", dest="eyp_version", default="2.0", choices=SUPPORTED_VERSIONS
+            "--eyp-version", dest="eyp_version", default="2.0", choices=SUPPORTED_VERSIONS
         )
         parser.add_argument("--signer-key", help="PEM key that signs PaketOzeti.")
         parser.add_argument("--signer-cert", help="PEM certificate (and chain) of that key.")
