@@ -53,7 +53,7 @@ def test_export_latest_builds_a_verified_package_of_the_signed_document(
     assert parsed.paket.ustveri.belge_no == latest.number
     assert parsed.paket.ustveri.konu == "Lisans yenileme talebi"
     assert parsed.paket.ustveri.olusturan.detsis_no == docs.org.municipality.detsis_number
-    assert parsed.paket.ustveri.olusturan.birim_detsis_no == docs.org.bilgi_islem.detsis_number
+    assert parsed.paket.ustveri.olusturan.birim_detsis_no == latest.unit.detsis_number
     assert parsed.paket.ust_yazi == latest.signed_file.open("rb").read()
     assert [e.icerik for e in parsed.paket.ekler] == [MINIMAL_PDF + b"% teklif\n"]
     assert parsed.signature_status == SignatureStatus.VERIFIED
