@@ -29,6 +29,8 @@ from django.utils import timezone
 
 from cinar.audit.actions import audit_record
 from cinar.identity.models import NotificationChannel, User
+from cinar.integrations.kep.protocol import validate_address as kep_validate_address
+from cinar.integrations.registry import IntegrationError
 from cinar.notifications import conf
 from cinar.notifications.addresses import phone_to_e164
 from cinar.notifications.models import (
@@ -104,6 +106,11 @@ def _resolve(
         address = recipient.address.strip()
         if chosen == NotificationChannel.SMS:
             address = phone_to_e164(address)
+        elif chosen == NotificationChannel.KEP and address:
+            try:
+                address = kep_validate_address(address)
+            except IntegrationError as exc:
+                raise NotificationError(exc.message) from exc
         elif address:
             try:
                 validate_email(address)

@@ -1,4 +1,6 @@
-"""KEP (registered electronic mail) through ``CINAR_INTEGRATIONS["kep"]``."""
+"""KEP (registered electronic mail) through ``CINAR_INTEGRATIONS["kep"]``
+(``cinar.integrations.kep.protocol.KEPBackend``). The backend is idempotent on
+``message_id``: a repeat with the same content returns the first send's evidence."""
 
 from __future__ import annotations
 
@@ -25,5 +27,12 @@ class KEPProvider:
                 temporary=exc.retryable,
                 response={"code": exc.code, "message": exc.message},
             ) from exc
-        reference = str(getattr(result, "reference", "") or getattr(result, "message_id", ""))
-        return DeliveryResult(reference=reference, response={"reference": reference})
+        # The KEP provider's evidence (delil) is the proof of delivery: keep its summary.
+        evidence = [
+            {"kind": str(d.kind), "at": d.at.isoformat(), "recipient": d.recipient}
+            for d in result.evidence
+        ]
+        return DeliveryResult(
+            reference=result.reference,
+            response={"message_id": result.message_id, "evidence": evidence},
+        )

@@ -210,3 +210,29 @@ def test_templates_exist_only_as_documented():
         for channel in ("email", "sms")
         for lang in ("en", "tr")
     )
+
+
+def test_kep_through_the_sandbox(django_capture_on_commit_callbacks):
+    from cinar.integrations.models import KEPMessage
+    from cinar.notifications.actions import AddressSpec
+    from cinar.notifications.providers import get_provider
+
+    spec = AddressSpec(channel="kep", address="OrnekFirma@hs03.kep.tr", language="tr")
+    with django_capture_on_commit_callbacks(execute=True):
+        message = _enqueue(spec)
+    message.refresh_from_db()
+    assert message.address == "ornekfirma@hs03.kep.tr"
+    assert message.status == OutboxStatus.SENT, message.last_error
+    assert message.provider_reference == message.delivery_key
+    attempt = message.attempt_log.get()
+    assert attempt.response["evidence"][0]["kind"] == "kabul"
+    # A repeat (a worker that died after sending) returns the same message, not a second.
+    get_provider("kep").send(message)
+    assert KEPMessage.objects.filter(message_id=message.delivery_key).count() == 1
+
+
+def test_kep_address_is_checked_at_enqueue():
+    from cinar.notifications.actions import AddressSpec, NotificationError
+
+    with pytest.raises(NotificationError, match="KEP address"):
+        _enqueue(AddressSpec(channel="kep", address="someone@gmail.com"))
