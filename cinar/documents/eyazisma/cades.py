@@ -15,7 +15,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from asn1crypto import algos, cms, tsp  # tsp registers the ESS attributes in cms
+from asn1crypto import algos, cms, tsp  # noqa: F401 - tsp registers ESS attributes in cms
 from asn1crypto import x509 as asn1_x509
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature
