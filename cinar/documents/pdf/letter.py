@@ -24,12 +24,14 @@ import qrcode.image.svg
 from django.template.loader import render_to_string
 from django.utils.safestring import mark_safe
 from weasyprint import CSS, HTML
+from weasyprint.formatting_structure.boxes import MarginBox
 from weasyprint.text.fonts import FontConfiguration
 
 from cinar.documents.pdf.fetcher import ASSETS_DIR, LetterURLFetcher
 from cinar.documents.pdf.sanitize import sanitize_body_html
 
 PDF_VARIANT = "pdf/a-3b"
+PAGE_NUMBER_BOX = "@top-right"  # letter.css puts "Sayfa n / N" there
 
 # WeasyPrint logs seven INFO "progress" lines per document; a worker rendering letters
 # all day would log little else.
@@ -182,27 +184,31 @@ def letter_html(letter: LetterData, *, page_numbers: bool = False) -> str:
 def render_letter(letter: LetterData) -> bytes:
     """The letter as PDF/A-3b bytes with its fonts embedded.
 
-    Page numbers are shown only when the letter runs over more than one page: the
-    layout is computed once, and a second time with numbers if it is longer than a page.
+    Page numbers ("Sayfa 2 / 3") are shown only when the letter runs over more than one
+    page: the layout always reserves them, and a one-page letter's number box is dropped
+    before drawing (laying the letter out twice would cost twice the time).
     """
     fetcher = LetterURLFetcher()
     font_config = FontConfiguration()
-    document = None
-    for page_numbers in (False, True):
-        context = _context(letter, page_numbers=page_numbers)
-        css = CSS(
-            string=render_to_string("documents/letter/letter.css", context),
-            url_fetcher=fetcher,
-            font_config=font_config,
-        )
-        html = HTML(
-            string=render_to_string("documents/letter/letter.html", context),
-            base_url=ASSETS_DIR.as_uri() + "/",
-            url_fetcher=fetcher,
-        )
-        document = html.render(stylesheets=[css], font_config=font_config)
-        if len(document.pages) <= 1:
-            break
+    context = _context(letter, page_numbers=True)
+    css = CSS(
+        string=render_to_string("documents/letter/letter.css", context),
+        url_fetcher=fetcher,
+        font_config=font_config,
+    )
+    html = HTML(
+        string=render_to_string("documents/letter/letter.html", context),
+        base_url=ASSETS_DIR.as_uri() + "/",
+        url_fetcher=fetcher,
+    )
+    document = html.render(stylesheets=[css], font_config=font_config)
+    if len(document.pages) == 1:
+        page_box = document.pages[0]._page_box
+        page_box.children = [
+            child
+            for child in page_box.children
+            if not (isinstance(child, MarginBox) and child.at_keyword == PAGE_NUMBER_BOX)
+        ]
     assert document is not None
     metadata = document.metadata
     metadata.title = letter.title or letter.subject
