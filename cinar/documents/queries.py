@@ -103,7 +103,7 @@ def _routed_unit_q(v: Viewer) -> Q:
 
 def _subtree_q(v: Viewer) -> Q:
     if v.scope_everywhere:
-        return Q()
+        return Q(pk__isnull=False)  # not Q(): an empty Q vanishes when OR-ed
     q = Q(pk__in=[])
     for p in (*v.unit_paths, *v.scope_paths):
         q |= Q(unit__path__startswith=p)
