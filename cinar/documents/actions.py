@@ -176,8 +176,8 @@ def _check_due_date(due_date: dt.date | None, field: str = "due_date") -> None:
 
 def _reindex(document: Document) -> None:
     sender = ""
-    if document.sender_id:
-        s = document.sender
+    s = document.sender
+    if s is not None:
         sender = " ".join(p for p in (s.name, s.detsis_number, s.mersis_number) if p)
     recipients = [r.label for r in document.recipients.all()]
     text = document_search_text(
@@ -1044,13 +1044,13 @@ def file_plan_import(*, actor: Any, rows: Sequence[FilePlanRow]) -> tuple[int, i
     with transaction.atomic():
         for r in sorted(rows, key=lambda x: x.code):
             parent_code = r.code.rsplit(".", 1)[0] if "." in r.code else None
-            parent = FilePlanCode.objects.get(code=parent_code) if parent_code else None
+            parent_obj = FilePlanCode.objects.get(code=parent_code) if parent_code else None
             _obj, was_created = FilePlanCode.objects.update_or_create(
                 code=r.code,
                 defaults={
                     "title": r.title.strip(),
                     "title_en": r.title_en.strip(),
-                    "parent": parent,
+                    "parent": parent_obj,
                     "unit_archive_years": r.unit_archive_years,
                     "institution_archive_years": r.institution_archive_years,
                     "disposal_action": r.disposal_action,
