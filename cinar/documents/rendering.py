@@ -33,7 +33,7 @@ def verification_url(code: str) -> str:
 
 def letter_data(*, document: Document, signer: Any, on_behalf_of: Any | None) -> Any:
     """The ``LetterData`` the PDF library renders for ``document``."""
-    from cinar.documents.pdf.letter import LetterData, LetterSigner
+    from cinar.documents.pdf import LetterData, LetterSigner
 
     unit = document.unit
     chain = [*unit_ancestors(unit=unit), unit]
@@ -75,7 +75,7 @@ def render_and_sign(
     *, document: Document, signer: Any, on_behalf_of: Any | None, backend: Any = None
 ) -> bytes:
     """Render the letter and add the signer's PAdES signature."""
-    from cinar.documents.pdf.letter import render_letter
+    from cinar.documents.pdf import render_letter
     from cinar.documents.signing import get_signer, sign_pdf
 
     pdf = render_letter(letter_data(document=document, signer=signer, on_behalf_of=on_behalf_of))
