@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 
 from cinar.audit.actions import audit_record
 from cinar.organization import queries as org_queries
-from cinar.workflow import formdata, routing, sandbox, sla
+from cinar.workflow import formdata, layout, routing, sandbox, sla
 from cinar.workflow.engine import clock, elements, runtime
 from cinar.workflow.engine import state as engine_state
 from cinar.workflow.engine.parser import BpmnImportError, analyse
@@ -62,6 +62,7 @@ def process_version_import(
     violations, unsafe expressions, service tasks calling unregistered handlers, and
     (unless ``require_executable=False``, used for the conformance library) files with no
     process the engine can run. Non-executable versions are stored but never active."""
+    xml = layout.ensure_diagram(xml)  # files without BPMN DI get a drawn diagram
     text = _decode(xml)
     known = set(ProcessDefinition.objects.values_list("key", flat=True))
     try:

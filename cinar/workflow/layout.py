@@ -77,6 +77,7 @@ LABEL_STRIP = 30.0  # the name strip of a pool or a lane
 PAD = 30.0  # inside bands and sub-processes
 SUB_TOP = 30.0  # room for a sub-process's name
 EMPTY_POOL = (600.0, 80.0)
+MAX_BYTES = 5 * 1024 * 1024  # the importer refuses larger files anyway
 
 
 def _local(tag: object) -> str:
@@ -875,12 +876,14 @@ def ensure_diagram(xml: bytes) -> bytes:
     parser = etree.XMLParser(
         resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False
     )
+    if len(xml) > MAX_BYTES:
+        return xml
     try:
         root = etree.fromstring(xml, parser=parser)
     except etree.XMLSyntaxError:
         return xml
-    if root.tag != f"{{{BPMN_NS}}}definitions":
-        return xml
+    if root.tag != f"{{{BPMN_NS}}}definitions" or root.getroottree().docinfo.doctype:
+        return xml  # not ours to touch: the importer explains what is wrong
     drawn, _planes, _diagrams = _di_children(root)
     collapsed = _collapsed(root)
     wanted, edges = _wanted(root, collapsed, drawn)

@@ -248,8 +248,17 @@ def test_other_input_is_returned_as_is(data):
 
 
 @pytest.mark.django_db
-def test_laid_out_file_imports_through_the_real_action(admin_user):
-    xml = ensure_diagram(LANES)
-    version = actions.process_version_import(actor=admin_user, xml=xml, filename="laned.bpmn")
+def test_the_import_action_draws_files_without_a_diagram(admin_user):
+    version = actions.process_version_import(actor=admin_user, xml=LANES, filename="laned.bpmn")
     assert version.is_executable and version.is_active
-    assert "BPMNShape" in version.xml
+    _assert_complete(version.xml.encode())
+    # Same file again: the same (deterministic) drawing, so the same version.
+    again = actions.process_version_import(actor=admin_user, xml=LANES, filename="laned.bpmn")
+    assert again.pk == version.pk
+
+
+@pytest.mark.django_db
+def test_the_import_action_keeps_a_modelers_diagram_as_is(admin_user):
+    drawn = ensure_diagram((BPMN_DIR / "parallel.bpmn").read_bytes())
+    version = actions.process_version_import(actor=admin_user, xml=drawn, filename="p.bpmn")
+    assert version.xml.encode() == drawn
