@@ -1,0 +1,108 @@
+"""Official numbers assigned per second: 8 concurrent writers on one unit's sequence.
+
+Each number is its own transaction (as when one document is signed) and locks the
+(unit, year, kind) sequence row until it commits, so writers on the same unit queue: the
+rate is bounded by one commit at a time, hence the comparison with L1.commit (the
+one-connection single-row commit rate). Target (ADR 0013): ≥ 0.5 × L1.commit. One
+writer in five rolls back after taking a number; the run then checks the committed
+numbers are exactly 1..N.
+"""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+import time
+from typing import Any
+
+from bench.harness import Context, Result, log
+
+WRITERS = 8
+YEAR = 2099  # a year of its own, so the check sees only this run's numbers
+
+
+class _Rollback(Exception):
+    pass
+
+
+def _allocate_for(seconds: float, start_at: float, unit_id: int, index: int) -> tuple[int, int]:
+    from django.db import transaction
+
+    from cinar.documents.numbering import sequence_next
+
+    while time.time() < start_at:
+        time.sleep(0.001)
+    end = time.perf_counter() + seconds
+    committed = rolled_back = 0
+    while time.perf_counter() < end:
+        fail = (committed + rolled_back + index) % 5 == 0
+        try:
+            with transaction.atomic():
+                sequence_next(unit_id=unit_id, year=YEAR, kind="official")
+                if fail:
+                    raise _Rollback
+            committed += 1
+        except _Rollback:
+            rolled_back += 1
+    return committed, rolled_back
+
+
+def _writer(seconds: float, start_at: float, unit_id: int, index: int, out: Any) -> None:
+    from django.db import connections
+
+    try:
+        out.put(_allocate_for(seconds, start_at, unit_id, index))
+    finally:
+        connections.close_all()
+
+
+def run(ctx: Context) -> list[Result]:
+    ctx.django()
+    from django.db import connections
+
+    from cinar.documents.models import NumberSequence
+    from cinar.organization.actions import unit_create
+
+    unit = unit_create(
+        actor=None,
+        name=f"Bench numbering {time.time_ns()}",
+        kind="municipality",
+        code=f"BN{time.time_ns() % 10**9}",
+        detsis_number=f"{time.time_ns() % 10**8:08d}",
+    )
+    seconds = ctx.seconds(6)
+    log(f"official numbering, {WRITERS} writers, {seconds:.0f} s")
+    connections.close_all()
+    mpctx = mp.get_context("fork")
+    out = mpctx.Queue()
+    start_at = time.time() + 1.0
+    procs = [
+        mpctx.Process(target=_writer, args=(seconds, start_at, unit.pk, i, out))
+        for i in range(WRITERS)
+    ]
+    for proc in procs:
+        proc.start()
+    results = [out.get(timeout=seconds + 120) for _ in procs]
+    for proc in procs:
+        proc.join()
+    committed = sum(c for c, _r in results)
+    rolled_back = sum(r for _c, r in results)
+    last = NumberSequence.objects.get(unit_id=unit.pk, year=YEAR, kind="official").last_value
+    gapless = last == committed
+    rate = committed / seconds
+    single_commit = ctx.limits.get("L1.commit")
+    note = f"{rolled_back} rolled back; last number {last} = {committed} committed" + (
+        "" if gapless else " — GAP OR DUPLICATE"
+    )
+    if single_commit:
+        note += f"; target ≥ 0.5× L1.commit ({0.5 * single_commit.value:.0f}/s)"
+    return [
+        Result(
+            key="documents.numbering.8",
+            name=f"official numbers, {WRITERS} writers on one unit",
+            value=rate,
+            unit="numbers/s",
+            limit="L1.commit",
+            notes=note,
+            extra={"writers": WRITERS, "gapless": gapless, "rolled_back": rolled_back},
+        )
+    ]
