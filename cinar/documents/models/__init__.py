@@ -14,9 +14,17 @@ from cinar.documents.models.document import (
     DocumentStatus,
     DocumentVersion,
     RecipientPurpose,
+    SignatureState,
     Urgency,
 )
 from cinar.documents.models.file_plan import DisposalAction, FilePlanCode
+from cinar.documents.models.kep import (
+    DeliveryStatus,
+    DocumentDelivery,
+    IncomingPackage,
+    IncomingPackageStatus,
+    KEPPollCursor,
+)
 from cinar.documents.models.numbering import NumberSequence, SequenceKind
 from cinar.documents.models.routing import Instruction, Routing
 
@@ -27,19 +35,25 @@ __all__ = [
     "Confidentiality",
     "Correspondent",
     "CorrespondentKind",
+    "DeliveryStatus",
     "Direction",
     "DisposalAction",
     "Document",
+    "DocumentDelivery",
     "DocumentRecipient",
     "DocumentReference",
     "DocumentStatus",
     "DocumentVersion",
     "FilePlanCode",
+    "IncomingPackage",
+    "IncomingPackageStatus",
     "Instruction",
+    "KEPPollCursor",
     "NumberSequence",
     "RecipientPurpose",
     "Routing",
     "SequenceKind",
+    "SignatureState",
     "StepDecision",
     "StepKind",
     "Urgency",

@@ -56,6 +56,15 @@ class Channel(models.TextChoices):
     INTERNAL = "internal", _("Internal")
 
 
+class SignatureState(models.TextChoices):
+    """What was verified about an incoming document's signature or seal."""
+
+    VERIFIED = "verified", _("Verified")
+    UNVERIFIED = "unverified", _("Could not be verified")
+    ABSENT = "absent", _("Not signed")
+    NOT_APPLICABLE = "not_applicable", _("Not applicable")
+
+
 class CorrespondentKind(models.TextChoices):
     INSTITUTION = "institution", _("Public institution (DETSİS)")
     COMPANY = "company", _("Company (MERSİS)")
@@ -189,6 +198,20 @@ class Document(TimeStampedModel):
         related_name="documents_sent",
     )
     body_html = models.TextField(_("text"), blank=True)
+    # Incoming e-Yazışma packages: what the import verified (filled by the import path).
+    signature_status = models.CharField(
+        _("signature status"),
+        max_length=16,
+        choices=SignatureState.choices,
+        default=SignatureState.NOT_APPLICABLE,
+    )
+    signature_detail = models.TextField(_("signature details"), blank=True)
+    seal_status = models.CharField(
+        _("seal status"),
+        max_length=16,
+        choices=SignatureState.choices,
+        default=SignatureState.NOT_APPLICABLE,
+    )
     verification_code = models.CharField(
         _("verification code"), max_length=16, null=True, blank=True, unique=True
     )
