@@ -13,6 +13,12 @@ class DocumentPermission(StrEnum):
     VIEW_UNIT_DOCUMENTS = "documents.view_unit_documents"
     #: Edit the Standart Dosya Planı.
     MANAGE_FILE_PLAN = "documents.manage_file_plan"
+    #: Create and edit document templates (şablonlar); declared on DocumentTemplate.
+    MANAGE_TEMPLATES = "documents.manage_templates"
+    #: File documents, close dossiers, legal holds, disposal lists; declared on Dossier.
+    MANAGE_ARCHIVE = "documents.manage_archive"
+    #: Sit on a disposal committee (imha komisyonu) and decide; declared on Dossier.
+    APPROVE_DISPOSAL = "documents.approve_disposal"
 
     @property
     def app_label(self) -> str:

@@ -1,6 +1,7 @@
 """Document models, split by aggregate."""
 
 from cinar.documents.models.approval import ApprovalStep, StepDecision, StepKind
+from cinar.documents.models.archive import *  # noqa: F403
 from cinar.documents.models.document import (
     Attachment,
     Channel,
@@ -27,6 +28,7 @@ from cinar.documents.models.kep import (
 )
 from cinar.documents.models.numbering import NumberSequence, SequenceKind
 from cinar.documents.models.routing import Instruction, Routing
+from cinar.documents.models.template import *  # noqa: F403
 
 __all__ = [
     "ApprovalStep",
