@@ -17,6 +17,7 @@ urlpatterns = [
     path("staff/audit/", include("cinar.audit.urls")),
     path("staff/workflow/", include("cinar.workflow.urls")),
     path("staff/documents/", include("cinar.documents.urls")),
+    path("dogrula/", include("cinar.documents.public_urls")),
     path("staff/notifications/", include("cinar.notifications.urls")),
     path("", include("cinar.portal.urls")),
     path("", portal_home, name="home"),

@@ -72,17 +72,23 @@ __all__ = [
     "approval_approve",
     "approval_return",
     "correspondent_resolve",
+    "delivery_evidence_refresh",
+    "delivery_transmit",
     "document_approval_chain_set",
     "document_approval_chain_suggest",
     "document_attachments_add",
     "document_draft_create",
     "document_draft_update",
     "document_register_incoming",
+    "document_register_package",
     "document_roles_ensure_defaults",
     "document_route",
+    "document_send",
     "document_sign",
     "document_submit_for_approval",
     "file_plan_import",
+    "kep_package_receive",
+    "kep_poll",
     "routing_mark_done",
     "routing_mark_read",
 ]
@@ -1065,3 +1071,401 @@ def file_plan_import(*, actor: Any, rows: Sequence[FilePlanRow]) -> tuple[int, i
             data={"created": created, "updated": updated},
         )
     return created, updated
+
+
+# --- e-Yazışma packages and KEP (incoming) --------------------------------------------------
+
+PACKAGE_CONTENT_TYPE = "application/zip"
+
+
+def document_register_package(
+    *,
+    actor: Any,
+    data: bytes,
+    file_name: str = "package.eyp",
+    unit: Unit | None = None,
+    file_plan_code: str = "",
+    channel: str = Channel.EYAZISMA,
+) -> Document:
+    """Register an incoming e-Yazışma package (the path of ``manage.py eyp_import`` and
+    of incoming KEP): checked by ``read_package`` (``EYPError`` when refused: digests that
+    do not match, unsafe or invalid packages), registered with ``signature_status`` /
+    ``seal_status`` (an unverifiable signature is registered, marked unverified), and
+    the original .eyp kept as an attachment (``application/zip``, this path only).
+
+    ``unit`` defaults to our deepest unit named by the package's recipients, else the
+    municipality; ``file_plan_code`` to the package's SDP code (a ValidationError naming
+    ``file_plan_code`` when we do not have it).
+    """
+    import hashlib
+
+    from cinar.documents import delivery
+    from cinar.documents.eyazisma import read_package
+    from cinar.documents.eyazisma.mapping import incoming_data
+
+    parsed = read_package(data, trust_anchors=delivery.eyp_trust_anchors())
+    incoming = incoming_data(parsed)
+    if unit is None:
+        unit = delivery.routing_unit_for(incoming.recipient_detsis_numbers) or delivery.root_unit()
+    if unit is None:
+        raise ValidationError({"unit": _("No unit can register this document.")})
+    code = file_plan_code or incoming.file_plan_code
+    if not code or not FilePlanCode.objects.filter(code=code, is_active=True).exists():
+        raise ValidationError(
+            {
+                "file_plan_code": _("The package's file plan code %(code)s is unknown here.")
+                % {"code": incoming.file_plan_code or "-"}
+            }
+        )
+    name = (file_name or "package.eyp").rsplit("/", 1)[-1].rsplit("\\", 1)[-1][:255]
+    if not name.lower().endswith(".eyp"):
+        name = f"{name}.eyp"[:255]
+    with transaction.atomic():
+        document = document_register_incoming(
+            actor=actor,
+            unit=unit,
+            subject=incoming.subject,
+            document_date=incoming.document_date,
+            sender=SenderInput(kep_address=incoming.sender_kep_address, **incoming.sender),
+            file_plan_code=code,
+            confidentiality=incoming.confidentiality,
+            urgency=incoming.urgency,
+            due_date=incoming.due_date,
+            references=incoming.references,
+            attachments=incoming.attachments,
+            channel=channel,
+            sender_number=incoming.sender_number,
+            body_text=incoming.body_text,
+        )
+        document.signature_status = incoming.signature_status
+        document.signature_detail = incoming.signature_detail
+        document.seal_status = incoming.seal_status
+        document.save(update_fields=["signature_status", "signature_detail", "seal_status"])
+        # The package itself: read_package has just validated these exact bytes.
+        sha256 = hashlib.sha256(data).hexdigest()
+        package = CheckedFile(
+            name=name,
+            content=data,
+            content_type=PACKAGE_CONTENT_TYPE,
+            sha256=sha256,
+            size=len(data),
+            text="",
+        )
+        _store_attachments(document, [package], actor)
+        _reindex(document)
+        audit_record(
+            actor=actor,
+            action="documents.document.package_register",
+            target=document,
+            data={
+                "package_sha256": sha256,
+                "signature_status": document.signature_status,
+                "seal_status": document.seal_status,
+                "version": parsed.core_version or parsed.version,
+            },
+        )
+    return document
+
+
+def kep_package_receive(*, message: Any, file_name: str, content: bytes) -> str:
+    """One .eyp attachment of an incoming KEP message (``cinar.integrations.kep``):
+    registered and routed (havale, gereği için) to the unit named by the package's
+    recipient DETSİS number, else to the records unit (``CINAR_DOCUMENTS_INCOMING_UNIT``);
+    a refused package is recorded (``IncomingPackage`` refused + an audit event) and
+    nothing is registered. Idempotent per (message, file). Returns a one-line summary."""
+    import hashlib
+
+    from cinar.documents import delivery
+    from cinar.documents.eyazisma import EYPError, read_package
+    from cinar.documents.eyazisma.mapping import incoming_data
+    from cinar.documents.models import IncomingPackage, IncomingPackageStatus
+
+    message_id = str(message.message_id)[:255]
+    name = str(file_name)[:255]
+    done = IncomingPackage.objects.filter(kep_message_id=message_id, file_name=name).first()
+    if done is not None:
+        return _("already processed (%(status)s)") % {"status": done.get_status_display()}
+    actor = delivery.kep_actor()
+    if actor is None:
+        raise ImproperlyConfiguredError(
+            _("No account to register incoming KEP packages (CINAR_DOCUMENTS_KEP_USER).")
+        )
+    sha256 = hashlib.sha256(content).hexdigest()
+    common = {
+        "kep_message_id": message_id,
+        "file_name": name,
+        "sender_address": str(getattr(message, "sender", ""))[:254],
+        "sha256": sha256,
+        "received_at": getattr(message, "received_at", None),
+    }
+    registering = delivery.records_unit()
+    try:
+        parsed = read_package(content, trust_anchors=delivery.eyp_trust_anchors())
+        incoming = incoming_data(parsed)
+        target = delivery.routing_unit_for(incoming.recipient_detsis_numbers) or registering
+        with transaction.atomic():
+            document = document_register_package(
+                actor=actor,
+                data=content,
+                file_name=name,
+                unit=registering,
+                file_plan_code=delivery.incoming_file_plan_code(incoming.file_plan_code),
+                channel=Channel.KEP,
+            )
+            routed = ""
+            if target is not None and document.confidentiality < Confidentiality.SECRET:
+                document_route(
+                    actor=actor, document=document, to_unit=target, instruction=Instruction.ACTION
+                )
+                routed = str(target)
+            IncomingPackage.objects.create(
+                status=IncomingPackageStatus.REGISTERED, document=document, **common
+            )
+    except (EYPError, ValidationError, PermissionDenied) as exc:
+        reason = (
+            exc.reason
+            if isinstance(exc, EYPError)
+            else "; ".join(getattr(exc, "messages", None) or [str(exc)])
+        )
+        with transaction.atomic():
+            record = IncomingPackage.objects.create(
+                status=IncomingPackageStatus.REFUSED, reason=str(reason)[:4000], **common
+            )
+            audit_record(
+                actor=actor,
+                action="documents.package.refuse",
+                target=record,
+                data={
+                    "kep_message_id": message_id,
+                    "file": name,
+                    "sha256": sha256,
+                    "reason": str(reason)[:500],
+                },
+            )
+        return _("refused: %(reason)s") % {"reason": reason}
+    return _("registered as %(number)s (signature %(status)s), routed to %(unit)s") % {
+        "number": document.registration_number,
+        "status": document.get_signature_status_display(),
+        "unit": routed or "-",
+    }
+
+
+class ImproperlyConfiguredError(RuntimeError):
+    """KEP processing cannot run with the current settings."""
+
+
+@dataclass(frozen=True)
+class KEPPollResult:
+    messages: int
+    packages: int
+    registered: int
+    refused: int
+    deliveries_updated: int
+
+
+def kep_poll(*, backend: Any = None) -> KEPPollResult:
+    """Fetch incoming KEP messages since the stored cursor, pass every .eyp to
+    ``kep_package_receive``, refresh the evidence of deliveries still under way, move the
+    cursor. Called by the periodic task ``cinar.documents.tasks.kep_poll``."""
+    from cinar.documents.models import (
+        DeliveryStatus,
+        DocumentDelivery,
+        IncomingPackage,
+        IncomingPackageStatus,
+        KEPPollCursor,
+    )
+
+    if backend is None:
+        from cinar.integrations.registry import get_backend
+
+        backend = get_backend("kep")
+    cursor, _created = KEPPollCursor.objects.get_or_create(name="kep")
+    messages = sorted(
+        backend.fetch_incoming(since=cursor.last_received_at), key=lambda m: m.received_at
+    )
+    packages = registered = refused = 0
+    newest = cursor.last_received_at
+    for message in messages:
+        for name, content, _ctype in message.eyp_attachments():
+            packages += 1
+            summary = kep_package_receive(message=message, file_name=name, content=content)
+            logger.info("documents: KEP %s %s: %s", message.message_id, name, summary)
+            record = IncomingPackage.objects.filter(
+                kep_message_id=str(message.message_id)[:255], file_name=str(name)[:255]
+            ).first()
+            if record is not None and record.status == IncomingPackageStatus.REFUSED:
+                refused += 1
+            elif record is not None:
+                registered += 1
+        newest = message.received_at if newest is None else max(newest, message.received_at)
+    updated = 0
+    pending = DocumentDelivery.objects.filter(
+        status__in=[DeliveryStatus.ACCEPTED, DeliveryStatus.QUEUED]
+    ).exclude(evidence=[])
+    for delivery_row in pending:
+        if delivery_evidence_refresh(delivery=delivery_row, backend=backend):
+            updated += 1
+    KEPPollCursor.objects.filter(name="kep").update(
+        last_received_at=newest, polled_at=timezone.now()
+    )
+    return KEPPollResult(
+        messages=len(messages),
+        packages=packages,
+        registered=registered,
+        refused=refused,
+        deliveries_updated=updated,
+    )
+
+
+# --- e-Yazışma packages and KEP (outgoing) --------------------------------------------------
+
+
+def document_send(*, actor: Any, document: Document) -> Any:
+    """Send a signed outgoing document to its institutions by KEP as an e-Yazışma package.
+
+    The package is built now (signed and sealed with the configured keys); the
+    ``DocumentDelivery`` row and the status "sent" are written in this transaction and the
+    KEP backend is called after commit (``delivery_transmit``), which records the message
+    id's delil (kabul/teslim/hata). A document whose last delivery failed may be sent
+    again."""
+    import hashlib
+    import uuid
+
+    from cinar.documents import delivery
+    from cinar.documents.models import DeliveryStatus, DocumentDelivery
+
+    _require_staff(actor)
+    if not document_is_visible(user=actor, document=document) or not _may_send(actor, document):
+        raise PermissionDenied(_("You may not send this document."))
+    problem = delivery.send_problem(document)
+    if problem:
+        raise ValidationError({"document": problem})
+    recipients = delivery.kep_recipients(document)
+    try:
+        data = delivery.package_for_document(document)
+    except (ValueError, OSError) as exc:
+        raise ValidationError({"document": str(exc)}) from exc
+    institution = delivery.institution_of(document.unit)
+    with transaction.atomic():
+        locked = Document.objects.select_for_update().get(pk=document.pk)
+        last = DocumentDelivery.objects.filter(document=locked).order_by("-created_at", "-pk")
+        previous = last.first()
+        if locked.status == DocumentStatus.SENT and (
+            previous is None or previous.status != DeliveryStatus.FAILED
+        ):
+            raise ValidationError({"document": _("This document has already been sent.")})
+        sha256 = hashlib.sha256(data).hexdigest()
+        row = DocumentDelivery(
+            document=locked,
+            message_id=f"<{uuid.uuid4()}@cinar>",
+            sender_address=(getattr(institution, "kep_address", "") or "")[:254],
+            recipients=recipients,
+            package_sha256=sha256,
+            sent_by=actor,
+        )
+        row.package.save(f"{locked.number}.eyp", ContentFile(data), save=False)
+        row.save()
+        locked.status = DocumentStatus.SENT
+        locked.save(update_fields=["status", "updated_at"])
+        document.status = locked.status
+        audit_record(
+            actor=actor,
+            action="documents.document.send",
+            target=locked,
+            data={
+                "delivery": row.pk,
+                "message_id": row.message_id,
+                "recipients": recipients,
+                "package_sha256": sha256,
+            },
+        )
+        delivery_pk = row.pk
+        transaction.on_commit(lambda: delivery_transmit(delivery_pk=delivery_pk))
+    return row
+
+
+def _may_send(actor: Any, document: Document) -> bool:
+    if getattr(actor, "is_superuser", False):
+        return True
+    if actor.pk in (document.created_by_id, document.signed_by_id, document.signed_on_behalf_of_id):
+        return True
+    if user_has_permission(
+        user=actor, perm=DocumentPermission.REGISTER_INCOMING, unit=document.unit
+    ):
+        return True  # the records office sends the unit's mail
+    return _may_work_for_unit(actor, document.unit)
+
+
+def delivery_transmit(*, delivery_pk: int, backend: Any = None) -> Any:
+    """Hand a queued delivery to the KEP backend and record the message id's evidence.
+    Errors of the backend are recorded on the delivery (status failed), never raised."""
+    from cinar.documents import delivery
+    from cinar.documents.models import DeliveryStatus, DocumentDelivery
+    from cinar.integrations.registry import IntegrationError, get_backend
+
+    row = DocumentDelivery.objects.select_related("document").get(pk=delivery_pk)
+    if row.status != DeliveryStatus.QUEUED:
+        return row
+    row.package.open("rb")
+    try:
+        data = bytes(row.package.read())
+    finally:
+        row.package.close()
+    document = row.document
+    try:
+        kep = backend or get_backend("kep")
+        result = kep.send(
+            sender_address=row.sender_address,
+            recipients=list(row.recipients),
+            subject=f"{document.number} {document.subject}"[:900],
+            body=_("e-Yazışma package %(number)s: %(subject)s")
+            % {"number": document.number, "subject": document.subject},
+            attachments=[(f"{document.number}.eyp", data, "application/octet-stream")],
+            message_id=row.message_id,
+        )
+    except IntegrationError as exc:
+        with transaction.atomic():
+            row.status = DeliveryStatus.FAILED
+            row.error = str(exc.message if hasattr(exc, "message") else exc)[:4000]
+            row.save(update_fields=["status", "error", "updated_at"])
+            audit_record(
+                actor=None,
+                action="documents.document.send_failed",
+                target=document,
+                data={"delivery": row.pk, "error": row.error[:500]},
+            )
+        return row
+    evidence = delivery.evidence_as_json(result.evidence)
+    with transaction.atomic():
+        row.evidence = evidence
+        row.status = delivery.delivery_status_from(evidence, list(row.recipients))
+        row.save(update_fields=["evidence", "status", "updated_at"])
+        audit_record(
+            actor=None,
+            action="documents.document.kep_evidence",
+            target=document,
+            data={"delivery": row.pk, "status": row.status, "evidence": evidence},
+        )
+    return row
+
+
+def delivery_evidence_refresh(*, delivery: Any, backend: Any = None) -> bool:
+    """Re-read a delivery's delil from the KEP backend; True when something changed."""
+    from cinar.documents import delivery as plumbing
+    from cinar.integrations.registry import get_backend
+
+    kep = backend or get_backend("kep")
+    evidence = plumbing.evidence_as_json(kep.evidence_for(delivery.message_id))
+    if not evidence or evidence == delivery.evidence:
+        return False
+    with transaction.atomic():
+        delivery.evidence = evidence
+        delivery.status = plumbing.delivery_status_from(evidence, list(delivery.recipients))
+        delivery.save(update_fields=["evidence", "status", "updated_at"])
+        audit_record(
+            actor=None,
+            action="documents.document.kep_evidence",
+            target=delivery.document,
+            data={"delivery": delivery.pk, "status": delivery.status, "evidence": evidence},
+        )
+    return True

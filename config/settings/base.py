@@ -203,6 +203,7 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "worker-heartbeat": {"task": "cinar.core.tasks.heartbeat", "schedule": 60.0},
     "workflow-sla-sweep": {"task": "cinar.workflow.tasks.sla_sweep", "schedule": 60.0},
     "notifications-drain": {"task": "cinar.notifications.tasks.drain", "schedule": 30.0},
+    "documents-kep-poll": {"task": "cinar.documents.tasks.kep_poll", "schedule": 60.0},
 }
 
 # --- caches -------------------------------------------------------------------------------

@@ -217,7 +217,11 @@ def _sender_fields(taraf: Taraf) -> dict[str, str]:
 
 
 def signature_summary(parsed: ParsedPackage) -> str:
-    """One translated paragraph: what was verified, for the registered document's text."""
+    """One translated paragraph: where the document came from and what was verified.
+
+    The registered document carries the result in ``signature_status``/``seal_status``
+    (see ``signature_fields``); this text is the human-readable detail.
+    """
     lines = [
         _("Received as an e-Yazışma package (version %(version)s).")
         % {"version": parsed.core_version or parsed.version},
@@ -226,12 +230,35 @@ def signature_summary(parsed: ParsedPackage) -> str:
         signer = parsed.signature.signer if parsed.signature else ""
         lines.append(_("Signature verified: %(signer)s.") % {"signer": signer})
     else:
-        lines.append(_("SIGNATURE UNVERIFIED: %(reason)s") % {"reason": parsed.signature_reason})
+        lines.append(
+            _("The signature could not be verified: %(reason)s")
+            % {"reason": parsed.signature_reason}
+        )
     if parsed.seal_status == SignatureStatus.VERIFIED:
         lines.append(_("Institution seal verified."))
     elif parsed.seal_status == SignatureStatus.UNVERIFIED:
-        lines.append(_("SEAL UNVERIFIED: %(reason)s") % {"reason": parsed.seal_reason})
+        lines.append(
+            _("The institution seal could not be verified: %(reason)s")
+            % {"reason": parsed.seal_reason}
+        )
     return " ".join(lines)
+
+
+# SignatureStatus of the package reader -> documents.SignatureState values
+_STATE = {
+    SignatureStatus.VERIFIED: "verified",
+    SignatureStatus.UNVERIFIED: "unverified",
+    SignatureStatus.ABSENT: "absent",
+}
+
+
+def signature_fields(parsed: ParsedPackage) -> dict[str, str]:
+    """``signature_status``, ``signature_detail`` and ``seal_status`` for the Document."""
+    return {
+        "signature_status": _STATE.get(parsed.signature_status, "unverified"),
+        "signature_detail": signature_summary(parsed)[:4000],
+        "seal_status": _STATE.get(parsed.seal_status, "absent"),
+    }
 
 
 @dataclass(frozen=True)
@@ -251,6 +278,9 @@ class IncomingData:
     file_plan_code: str
     recipient_detsis_numbers: list[str]
     body_text: str
+    signature_status: str
+    signature_detail: str
+    seal_status: str
 
 
 def incoming_data(parsed: ParsedPackage) -> IncomingData:
@@ -291,7 +321,9 @@ def incoming_data(parsed: ParsedPackage) -> IncomingData:
         attachments=attachments,
         file_plan_code=ustveri.sdp_kodu,
         recipient_detsis_numbers=detsis,
-        body_text=signature_summary(parsed),
+        body_text=_("Received as an e-Yazışma package (version %(version)s).")
+        % {"version": parsed.core_version or parsed.version},
+        **signature_fields(parsed),
     )
 
 

@@ -95,8 +95,10 @@ def test_an_exported_package_imports_as_an_incoming_document(
     assert incoming.sender_number == outgoing.number
     assert incoming.unit == docs.org.bilgi_islem
     assert incoming.sender.detsis_number == docs.org.municipality.detsis_number
-    assert incoming.attachments.count() == 2
-    assert "Signature verified" in incoming.body_html
+    assert incoming.attachments.count() == 3  # the letter, its attachment, the .eyp itself
+    assert incoming.attachments.last().content_type == "application/zip"
+    assert incoming.signature_status == "verified"
+    assert "Signature verified" in incoming.signature_detail
     out = capsys.readouterr().out
     assert incoming.registration_number in out
     assert "signature verified" in out
@@ -120,7 +122,8 @@ def test_a_package_with_an_unverifiable_signature_is_registered_and_says_so(docs
     assert incoming.confidentiality == 1  # HZO: hizmete özel
     assert incoming.urgency == "acele"
     assert incoming.sender.detsis_number == "12345678"
-    assert "SIGNATURE UNVERIFIED" in incoming.body_html
+    assert incoming.signature_status == "unverified"
+    assert "could not be verified" in incoming.signature_detail
     assert "signature unverified" in capsys.readouterr().out
 
 

@@ -214,7 +214,15 @@ def test_the_real_backend_outline_refuses_to_run():
     assert refused.value.code == "not_implemented"
 
 
-def test_kep_fetch_prints_messages_and_calls_eyp_handlers():
+@pytest.fixture
+def only_test_handlers(monkeypatch):
+    """Installed apps (documents) register their own handler at startup; hide it."""
+    from cinar.integrations.kep import handlers
+
+    monkeypatch.setattr(handlers, "_handlers", [])
+
+
+def test_kep_fetch_prints_messages_and_calls_eyp_handlers(only_test_handlers):
     SandboxKEP().deliver_incoming(
         sender="valilik@hs01.kep.tr",
         subject="Valilik yazısı",
@@ -238,7 +246,7 @@ def test_kep_fetch_prints_messages_and_calls_eyp_handlers():
     assert "yazi.eyp: registered as 2026/1" in out.getvalue()
 
 
-def test_kep_fetch_without_handlers_says_so():
+def test_kep_fetch_without_handlers_says_so(only_test_handlers):
     SandboxKEP().deliver_incoming(
         sender="valilik@hs01.kep.tr",
         subject="Valilik yazısı",

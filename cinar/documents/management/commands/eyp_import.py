@@ -5,24 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
 
+from cinar.documents.delivery import eyp_trust_anchors
 from cinar.documents.eyazisma import EYPError, read_package
-from cinar.documents.eyazisma.mapping import describe, incoming_data
-
-
-def _trust_anchors() -> list[Any]:
-    from cryptography import x509
-
-    roots = (getattr(settings, "CINAR_SIGNING", {}) or {}).get("TRUST_ROOTS") or []
-    anchors = []
-    for path in roots:
-        anchors.extend(x509.load_pem_x509_certificates(Path(path).read_bytes()))
-    return anchors
+from cinar.documents.eyazisma.mapping import describe
 
 
 class Command(BaseCommand):
@@ -51,21 +41,21 @@ class Command(BaseCommand):
                 _("Cannot read %(path)s: %(error)s") % {"path": path, "error": exc}
             ) from exc
         try:
-            parsed = read_package(data, trust_anchors=_trust_anchors())
+            parsed = read_package(data, trust_anchors=eyp_trust_anchors())
         except EYPError as exc:
             raise CommandError(_("Package refused: %(reason)s") % {"reason": exc.reason}) from exc
         self.stdout.write(describe(parsed))
         if options["dry_run"]:
             return
-        document = self._register(parsed, options)
+        document = self._register(parsed, data, path.name, options)
         self.stdout.write(
             _("Registered as %(number)s; signature %(status)s.")
-            % {"number": document.registration_number, "status": parsed.signature_status}
+            % {"number": document.registration_number, "status": document.signature_status}
         )
 
-    def _register(self, parsed: Any, options: dict[str, Any]) -> Any:
-        from cinar.documents.actions import SenderInput, document_register_incoming
-        from cinar.documents.models import Channel, FilePlanCode
+    def _register(self, parsed: Any, data: bytes, name: str, options: dict[str, Any]) -> Any:
+        from cinar.documents.actions import document_register_package
+        from cinar.documents.eyazisma.mapping import incoming_data
         from cinar.organization.models import Unit
 
         incoming = incoming_data(parsed)
@@ -78,40 +68,17 @@ class Command(BaseCommand):
             )
             if unit is None:
                 raise CommandError(_("--unit: no unit %(unit)s.") % {"unit": value})
-        if unit is None:
-            unit = (
-                Unit.objects.filter(detsis_number__in=incoming.recipient_detsis_numbers)
-                .order_by("-depth")
-                .first()
-                or Unit.objects.filter(parent__isnull=True, is_active=True).order_by("pk").first()
-            )
-        if unit is None:
-            raise CommandError(_("No unit can register this document; pass --unit."))
         code = options.get("sdp") or incoming.file_plan_code
-        if not code or not FilePlanCode.objects.filter(code=code, is_active=True).exists():
-            raise CommandError(
-                _("The package's file plan code %(code)s is unknown here; pass --sdp.")
-                % {"code": incoming.file_plan_code or "-"}
-            )
-        sender = SenderInput(kep_address=incoming.sender_kep_address, **incoming.sender)
         try:
-            return document_register_incoming(
-                actor=actor,
-                unit=unit,
-                subject=incoming.subject,
-                document_date=incoming.document_date,
-                sender=sender,
-                file_plan_code=code,
-                confidentiality=incoming.confidentiality,
-                urgency=incoming.urgency,
-                due_date=incoming.due_date,
-                references=incoming.references,
-                attachments=incoming.attachments,
-                channel=Channel.EYAZISMA,
-                sender_number=incoming.sender_number,
-                body_text=incoming.body_text,
+            return document_register_package(
+                actor=actor, data=data, file_name=name, unit=unit, file_plan_code=code or ""
             )
         except ValidationError as exc:
+            if "file_plan_code" in getattr(exc, "error_dict", {}):
+                raise CommandError(
+                    _("The package's file plan code %(code)s is unknown here; pass --sdp.")
+                    % {"code": incoming.file_plan_code or "-"}
+                ) from exc
             raise CommandError("; ".join(exc.messages)) from exc
         except PermissionDenied as exc:
             raise CommandError(str(exc)) from exc
