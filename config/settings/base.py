@@ -32,6 +32,9 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_static",
     "axes",
     "django_celery_beat",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "cinar.core",
     "cinar.audit",
     "cinar.identity",
@@ -41,8 +44,11 @@ INSTALLED_APPS = [
     "cinar.catalog",
     "cinar.workflow",
     "cinar.documents",
+    "cinar.cases",
     "cinar.backoffice",
     "cinar.portal",
+    "cinar.open311",
+    "cinar.api",
     "cinar.demo",
 ]
 
@@ -230,6 +236,38 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {"axes": {"level": "WARNING"}},
+}
+
+# --- REST API v1 and Open311 (cinar/api/README.md, cinar/open311/README.md) --------------------
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.SessionAuthentication",
+        "cinar.api.authentication.PersonalTokenAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.ScopedRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": {
+        "api_read": env_str("API_THROTTLE_READ", "600/min"),
+        "api_write": env_str("API_THROTTLE_WRITE", "60/min"),
+        "api_token": env_str("API_THROTTLE_TOKEN", "20/min"),
+        "open311_read": env_str("OPEN311_THROTTLE_READ", "600/min"),
+        "open311_write": env_str("OPEN311_THROTTLE_WRITE", "120/min"),
+    },
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    "PAGE_SIZE": 50,
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Çınar API",
+    "DESCRIPTION": "REST API v1 of Çınar and its Open311 GeoReport v2 endpoints.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
 }
 
 # --- external services: protocol + sandbox backends (cinar/integrations/README.md) -------------

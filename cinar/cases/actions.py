@@ -1,0 +1,611 @@
+"""Writes of the cases app. ``case_submit`` is the one action behind every channel
+(DESIGN.md §4, docs/decisions/0019-one-action-for-every-channel.md)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.base import ContentFile
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from cinar.audit.actions import audit_record
+from cinar.cases.codes import tracking_code_new
+from cinar.cases.files import CheckedUpload, uploads_check
+from cinar.cases.models import (
+    CITIZEN_CHANNELS,
+    Case,
+    CaseAttachment,
+    CaseDocumentRequest,
+    CaseFollower,
+    CaseMessage,
+    CaseStatus,
+    DocumentRequestStatus,
+)
+from cinar.cases.sync import case_close_locked, case_sync_from_process, case_url, notify
+from cinar.cases.types import ApplicantInput, Location
+from cinar.catalog.models import Channel, Service
+from cinar.catalog.queries import service_form_validate
+from cinar.core.identity_numbers import is_valid_tckn, is_valid_vkn
+from cinar.documents.actions import SenderInput, document_register_incoming
+from cinar.integrations.kps import identity_registry
+from cinar.integrations.kps.protocol import LifeStatus
+from cinar.integrations.registry import IntegrationError
+from cinar.organization.queries import is_staff_user, user_has_permission
+from cinar.workflow.actions import process_instance_message, process_instance_start
+from cinar.workflow.queries import process_instance_waiting_messages, process_version_active
+
+__all__ = [
+    "case_document_add",
+    "case_document_request",
+    "case_follow",
+    "case_message_post",
+    "case_rate",
+    "case_submit",
+    "case_sync_from_process",
+]
+
+# Channels only an operator records (the applicant is not the one typing).
+OPERATOR_CHANNELS: tuple[str, ...] = (
+    Channel.CALL_CENTER,
+    Channel.SERVICE_DESK,
+    Channel.IN_PERSON,
+    Channel.SOCIAL_MEDIA,
+    Channel.OFFICIAL_INSTITUTION,
+)
+DOCUMENT_REQUEST_MESSAGE = "belge_eklendi"
+_KPS_PURPOSE = "Application registration (başvuru kaydı)"
+
+
+class _Duplicate(Exception):
+    pass
+
+
+class _CodeCollision(Exception):
+    pass
+
+
+# --- helpers -----------------------------------------------------------------------------------
+
+
+def _user(actor: Any) -> Any:
+    return actor if getattr(actor, "is_authenticated", False) else None
+
+
+def _json_safe(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, dt.datetime | dt.date):
+        return value.isoformat()
+    if isinstance(value, list | tuple):
+        return [_json_safe(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _json_safe(v) for k, v in value.items()}
+    return value
+
+
+def _registrar(actor: Any, unit: Any) -> Any:
+    """Who registers the incoming document in EBYS: the operator when they may, else the
+    municipality's intake account (a staff account that cannot log in)."""
+    if is_staff_user(actor) and user_has_permission(
+        user=actor, perm="documents.register_incoming", unit=unit
+    ):
+        return actor
+    username = getattr(settings, "CINAR_CASES_REGISTRAR_USERNAME", "cinar-basvuru")
+    user_model: Any = get_user_model()
+    registrar = user_model.objects.filter(username=username).first()
+    if registrar is None:
+        registrar = user_model(
+            username=username,
+            first_name="Çınar",
+            last_name="Başvuru Kayıt",
+            kind="staff",
+            is_superuser=True,
+            is_staff=False,
+        )
+        registrar.set_unusable_password()
+        registrar.save()
+    return registrar
+
+
+def _check_service(*, actor: Any, service_code: str, channel: str) -> Service:
+    if channel not in Channel.values:
+        raise ValidationError({"channel": _("Unknown channel.")}, code="unknown_channel")
+    service = (
+        Service.objects.select_related("unit", "category")
+        .filter(code=(service_code or "").strip(), is_active=True)
+        .first()
+    )
+    staff = is_staff_user(actor)
+    if service is None or (not service.is_public and (not staff or channel in CITIZEN_CHANNELS)):
+        raise ValidationError({"service": _("No such service.")}, code="unknown_service")
+    if channel in OPERATOR_CHANNELS and not staff:
+        raise PermissionDenied(_("Only staff may register applications on this channel."))
+    if channel not in service.channels:
+        raise ValidationError(
+            {"channel": _("This service is not offered on this channel.")}, code="channel"
+        )
+    if not service.process_key or process_version_active(key=service.process_key) is None:
+        raise ValidationError(
+            {"service": _("This service does not accept applications here yet.")},
+            code="no_process",
+        )
+    return service
+
+
+def _resolve_applicant(*, actor: Any, applicant: ApplicantInput, channel: str) -> dict[str, Any]:
+    """The applicant's fields on the case; TCKN checked and read from KPS for operators."""
+    user = _user(applicant.user)
+    if user is not None:
+        if not is_staff_user(actor) and _user(actor) != user:
+            raise PermissionDenied(_("You may only apply for yourself."))
+        return {
+            "applicant": user,
+            "applicant_tckn": user.tckn or "",
+            "applicant_first_name": user.first_name,
+            "applicant_last_name": user.last_name,
+            "applicant_email": user.email or "",
+            "applicant_phone": user.phone or "",
+            "applicant_vkn": user.vkn or "",
+            "applicant_company": user.company_name or "",
+            "notification_channel": applicant.notification_channel
+            or user.notification_channel
+            or "",
+        }
+    tckn = "".join(applicant.tckn.split())
+    vkn = "".join(applicant.vkn.split())
+    fields: dict[str, Any] = {
+        "applicant": None,
+        "applicant_tckn": "",
+        "applicant_first_name": " ".join(applicant.first_name.split())[:150],
+        "applicant_last_name": " ".join(applicant.last_name.split())[:150],
+        "applicant_email": applicant.email.strip(),
+        "applicant_phone": " ".join(applicant.phone.split())[:30],
+        "applicant_vkn": "",
+        "applicant_company": " ".join(applicant.company_name.split())[:250],
+        "notification_channel": applicant.notification_channel,
+        "applicant_address": "",
+    }
+    if tckn:
+        if not is_valid_tckn(tckn):
+            raise ValidationError({"tckn": _("This is not a valid T.C. identity number.")})
+        try:
+            person = identity_registry().person_by_tckn(
+                tckn=tckn, requested_by=_user(actor) or "cases intake", purpose=_KPS_PURPOSE
+            )
+        except IntegrationError as exc:
+            raise ValidationError({"tckn": exc.message}, code=exc.code) from None
+        if person.status == LifeStatus.DECEASED:
+            raise ValidationError(
+                {"tckn": _("The population register lists this person as deceased.")}
+            )
+        fields.update(
+            applicant_tckn=tckn,
+            applicant_first_name=person.first_name,
+            applicant_last_name=person.last_name,
+            applicant_address=person.address_text,
+        )
+    if vkn:
+        if not is_valid_vkn(vkn):
+            raise ValidationError({"vkn": _("This is not a valid tax number (VKN).")})
+        if not fields["applicant_company"]:
+            raise ValidationError({"company_name": _("Give the company's name.")})
+        fields["applicant_vkn"] = vkn
+    if not tckn and not vkn:
+        if channel in OPERATOR_CHANNELS and channel != Channel.SOCIAL_MEDIA:
+            raise ValidationError({"tckn": _("Give the applicant's T.C. identity number.")})
+        if not (fields["applicant_phone"] or fields["applicant_email"]):
+            raise ValidationError(
+                {"phone": _("Give a phone number or an e-mail address to reach the applicant.")}
+            )
+    return fields
+
+
+def _check_location(location: Location | None) -> dict[str, Any]:
+    if location is None:
+        return {}
+    lat, lon = location.latitude, location.longitude
+    if (lat is None) != (lon is None):
+        raise ValidationError({"latitude": _("Give both latitude and longitude.")})
+    if lat is not None and not Decimal(-90) <= Decimal(lat) <= Decimal(90):
+        raise ValidationError({"latitude": _("Latitude must be between -90 and 90.")})
+    if lon is not None and not Decimal(-180) <= Decimal(lon) <= Decimal(180):
+        raise ValidationError({"longitude": _("Longitude must be between -180 and 180.")})
+    q = Decimal("0.000001")
+    return {
+        "latitude": Decimal(lat).quantize(q) if lat is not None else None,
+        "longitude": Decimal(lon).quantize(q) if lon is not None else None,
+        "address_text": " ".join(location.address_text.split())[:500],
+        "uavt_code": location.uavt_code.strip()[:10],
+    }
+
+
+def _idempotency_scope(channel: str, fields: dict[str, Any], actor: Any) -> str:
+    if fields["applicant"] is not None:
+        who = f"u{fields['applicant'].pk}"
+    elif fields["applicant_tckn"]:
+        who = f"t{fields['applicant_tckn']}"
+    elif fields["applicant_vkn"]:
+        who = f"v{fields['applicant_vkn']}"
+    else:
+        actor_user = _user(actor)
+        who = f"a{actor_user.pk}" if actor_user else f"p{fields['applicant_phone']}"
+    return f"{channel}:{who}"[:120]
+
+
+def _document_channel(channel: str) -> str:
+    mapping: dict[str, str] = {
+        Channel.EMAIL: "email",
+        Channel.KEP: "kep",
+        Channel.SERVICE_DESK: "paper",
+        Channel.IN_PERSON: "paper",
+        Channel.OFFICIAL_INSTITUTION: "paper",
+    }
+    return mapping.get(channel, "internal")
+
+
+def _store(
+    case: Case, files: Sequence[CheckedUpload], actor: Any, request: Any = None
+) -> list[CaseAttachment]:
+    stored = []
+    for f in files:
+        att = CaseAttachment(
+            case=case,
+            request=request,
+            name=f.name,
+            content_type=f.content_type,
+            size=f.size,
+            sha256=f.sha256,
+            uploaded_by=_user(actor),
+        )
+        att.file.save(f.name, ContentFile(f.content), save=False)
+        att.save()
+        stored.append(att)
+    return stored
+
+
+# --- case_submit -------------------------------------------------------------------------------
+
+
+def case_submit(
+    *,
+    actor: Any,
+    service_code: str,
+    channel: str,
+    applicant: ApplicantInput,
+    form_data: dict[str, Any],
+    description: str = "",
+    attachments: Sequence[Any] = (),
+    location: Location | None = None,
+    idempotency_key: str,
+    language: str = "tr",
+) -> Case:
+    """Register an application from any channel, in one transaction: applicant resolved,
+    case with a tracking code, attachments stored, incoming document registered, the
+    service's process started, audit event, "received" notification in the outbox.
+
+    The same ``idempotency_key`` for the same applicant and channel returns the case
+    already made and creates nothing."""
+    key = (idempotency_key or "").strip()
+    if not key or len(key) > 200:
+        raise ValidationError({"idempotency_key": _("Give an idempotency key (1–200 characters).")})
+    service = _check_service(actor=actor, service_code=service_code, channel=channel)
+    fields = _resolve_applicant(actor=actor, applicant=applicant, channel=channel)
+    scope = _idempotency_scope(channel, fields, actor)
+    existing = Case.objects.filter(idempotency_scope=scope, idempotency_key=key).first()
+    if existing is not None:
+        return existing
+    clean_form = _json_safe(service_form_validate(service=service, data=form_data or {}))
+    place = _check_location(location)
+    files = uploads_check(list(attachments))
+    text = (description or "").strip()
+    if len(text) > 5000:
+        raise ValidationError({"description": _("Keep the description under 5000 characters.")})
+    for _attempt in range(5):
+        try:
+            return _create(
+                actor=actor,
+                service=service,
+                channel=channel,
+                fields=fields,
+                form=clean_form,
+                description=text,
+                files=files,
+                place=place,
+                scope=scope,
+                key=key,
+                language=(language or "tr")[:8],
+            )
+        except _Duplicate:
+            found = Case.objects.filter(idempotency_scope=scope, idempotency_key=key).first()
+            if found is not None:
+                return found
+        except _CodeCollision:
+            continue
+    raise RuntimeError("Could not allocate a tracking code")  # pragma: no cover
+
+
+def _create(
+    *,
+    actor: Any,
+    service: Service,
+    channel: str,
+    fields: dict[str, Any],
+    form: dict[str, Any],
+    description: str,
+    files: Sequence[CheckedUpload],
+    place: dict[str, Any],
+    scope: str,
+    key: str,
+    language: str,
+) -> Case:
+    with transaction.atomic():
+        case = Case(
+            tracking_code=tracking_code_new(),
+            service=service,
+            channel=channel,
+            language=language,
+            responsible_unit=service.unit,
+            registered_by=_user(actor) if is_staff_user(actor) else None,
+            description=description,
+            form_data=form,
+            idempotency_scope=scope,
+            idempotency_key=key,
+            **fields,
+            **place,
+        )
+        try:
+            with transaction.atomic():
+                case.save()
+        except IntegrityError:
+            if Case.objects.filter(idempotency_scope=scope, idempotency_key=key).exists():
+                raise _Duplicate from None
+            if Case.objects.filter(tracking_code=case.tracking_code).exists():
+                raise _CodeCollision from None
+            # Under PostgreSQL the row we collided with may be uncommitted then rolled
+            # back; let the caller try again.
+            raise _Duplicate from None
+        _store(case, files, actor)
+        registrar = _registrar(actor, service.unit)
+        sender = (
+            SenderInput(kind="company", name=case.applicant_company, email=case.applicant_email)
+            if case.applicant_vkn or (case.applicant_company and not case.applicant_tckn)
+            else SenderInput(
+                kind="person",
+                name=case.applicant_name or case.applicant_phone or case.applicant_email,
+                tckn=case.applicant_tckn,
+                email=case.applicant_email,
+                address=case.applicant_address or case.address_text,
+            )
+        )
+        document = document_register_incoming(
+            actor=registrar,
+            unit=service.unit,
+            subject=f"{service.name} ({case.tracking_code})"[:300],
+            document_date=timezone.localdate(),
+            sender=sender,
+            file_plan_code=getattr(settings, "CINAR_CASES_FILE_PLAN_CODE", "050"),
+            channel=_document_channel(channel),
+            sender_number=case.tracking_code,
+            body_text="\n".join(
+                [description]
+                + [f"{k}: {v}" for k, v in form.items()]
+                + [f"{f.name} sha256:{f.sha256}" for f in files]
+            ),
+        )
+        start_data = {
+            **{k: v for k, v in form.items() if k.isidentifier() and not k.startswith("_")},
+            "case_id": case.pk,
+            "tracking_code": case.tracking_code,
+            "channel": channel,
+            "service_code": service.code,
+            "responsible_unit_id": service.unit_id,
+            "legal_duration_days": service.completion_days,
+        }
+        instance = process_instance_start(
+            actor=_user(actor),
+            definition_key=service.process_key,
+            data=start_data,
+            business_key=case.tracking_code,
+        )
+        case.document = document
+        case.process_instance = instance
+        case.due_at = instance.due_at
+        case.save(update_fields=["document", "process_instance", "due_at"])
+        # Steps already made at start are "received", not changes to announce.
+        case_sync_from_process(case=case, announce=False)
+        audit_record(
+            actor=_user(actor),
+            action="cases.case.submitted",
+            target=case,
+            data={
+                "tracking_code": case.tracking_code,
+                "service": service.code,
+                "channel": channel,
+                "document": document.registration_number,
+                "instance": instance.pk,
+                "attachments": [f.sha256 for f in files],
+            },
+            on_behalf_of=case.applicant if case.applicant != _user(actor) else None,
+        )
+        notify(
+            case,
+            event="case.received",
+            key="received",
+            extra={"due_date": case.due_at.date().isoformat() if case.due_at else None},
+        )
+    return case
+
+
+# --- after submission --------------------------------------------------------------------------
+
+
+def _staff_may_act(actor: Any, case: Case) -> bool:
+    from cinar.cases.queries import case_visible_to_staff
+
+    return is_staff_user(actor) and case_visible_to_staff(user=actor, case=case)
+
+
+def _is_applicant(actor: Any, case: Case) -> bool:
+    user = _user(actor)
+    return user is not None and case.applicant_id is not None and case.applicant_id == user.pk
+
+
+def case_message_post(*, actor: Any, case: Case, text: str) -> CaseMessage:
+    """A message on the case: from the applicant, or from staff (visible to the applicant)."""
+    staff = _staff_may_act(actor, case)
+    if not staff and not _is_applicant(actor, case):
+        raise PermissionDenied(_("You may not write on this application."))
+    body = (text or "").strip()
+    if not body:
+        raise ValidationError({"text": _("Write a message.")})
+    if len(body) > 5000:
+        raise ValidationError({"text": _("Keep the message under 5000 characters.")})
+    with transaction.atomic():
+        message = CaseMessage.objects.create(case=case, author=actor, from_staff=staff, text=body)
+        audit_record(
+            actor=actor,
+            action="cases.message.posted",
+            target=case,
+            data={"message": message.pk, "from_staff": staff},
+        )
+        if staff:
+            notify(
+                case,
+                event="case.step_changed",
+                key=f"message:{message.pk}",
+                extra={"step_name": _("New message from the municipality")},
+            )
+    return message
+
+
+def case_document_request(*, actor: Any, case: Case, what: str) -> CaseDocumentRequest:
+    """Staff ask the applicant for an extra document; the applicant is notified."""
+    if not _staff_may_act(actor, case):
+        raise PermissionDenied(_("You may not act on this application."))
+    if not case.is_open:
+        raise ValidationError({"what": _("The application is closed.")})
+    name = " ".join((what or "").split())
+    if not name:
+        raise ValidationError({"what": _("Say which document is needed.")})
+    with transaction.atomic():
+        locked = Case.objects.select_for_update().get(pk=case.pk)
+        request = CaseDocumentRequest.objects.create(
+            case=locked, what=name[:300], requested_by=actor
+        )
+        locked.status = CaseStatus.WAITING_APPLICANT
+        locked.save(update_fields=["status"])
+        audit_record(
+            actor=actor, action="cases.document.requested", target=locked, data={"what": name}
+        )
+        notify(
+            locked,
+            event="case.document_requested",
+            key=f"docreq:{request.pk}",
+            extra={"document_name": name},
+        )
+    case.status = locked.status
+    return request
+
+
+def case_document_add(
+    *,
+    actor: Any,
+    case: Case,
+    request: CaseDocumentRequest | None,
+    files: Sequence[Any],
+) -> list[CaseAttachment]:
+    """The applicant uploads an (extra) document; a process waiting for the message
+    ``belge_eklendi`` gets it."""
+    if not _is_applicant(actor, case) and not _staff_may_act(actor, case):
+        raise PermissionDenied(_("You may not add documents to this application."))
+    if not case.is_open:
+        raise ValidationError({"files": _("The application is closed.")})
+    if request is not None and request.case_id != case.pk:
+        raise ValidationError({"request": _("This request belongs to another application.")})
+    if not files:
+        raise ValidationError({"files": _("Choose a file.")})
+    checked = uploads_check(list(files), field="files")
+    with transaction.atomic():
+        locked = Case.objects.select_for_update().get(pk=case.pk)
+        stored = _store(locked, checked, actor, request)
+        open_requests = locked.document_requests.filter(status=DocumentRequestStatus.OPEN)
+        if request is not None:
+            open_requests = open_requests.filter(pk=request.pk)
+        open_requests.update(status=DocumentRequestStatus.FULFILLED, fulfilled_at=timezone.now())
+        audit_record(
+            actor=actor,
+            action="cases.document.added",
+            target=locked,
+            data={"request": request.pk if request else None, "files": [f.sha256 for f in checked]},
+        )
+        instance = locked.process_instance
+        if instance is not None and DOCUMENT_REQUEST_MESSAGE in process_instance_waiting_messages(
+            instance=instance
+        ):
+            process_instance_message(
+                instance=instance,
+                name=DOCUMENT_REQUEST_MESSAGE,
+                payload={"eklenen_belge_sayisi": len(stored)},
+                actor=_user(actor),
+            )
+        still_open = locked.document_requests.filter(status=DocumentRequestStatus.OPEN)
+        if locked.status == CaseStatus.WAITING_APPLICANT and not still_open.exists():
+            locked.status = CaseStatus.IN_PROGRESS
+            locked.save(update_fields=["status"])
+        case_sync_from_process(case=locked)
+    case.refresh_from_db()
+    return stored
+
+
+def case_rate(*, actor: Any, case: Case, score: int, comment: str = "") -> Case:
+    """The applicant rates the service once the case is closed; once."""
+    if not _is_applicant(actor, case):
+        raise PermissionDenied(_("Only the applicant may rate this application."))
+    if not isinstance(score, int) or not 1 <= score <= 5:
+        raise ValidationError({"score": _("Give a score from 1 to 5.")})
+    with transaction.atomic():
+        locked = Case.objects.select_for_update().get(pk=case.pk)
+        if locked.status != CaseStatus.CLOSED:
+            raise ValidationError({"score": _("You can rate the service when it is finished.")})
+        if locked.rating is not None:
+            raise ValidationError({"score": _("You have already rated this application.")})
+        locked.rating = score
+        locked.rating_comment = (comment or "").strip()[:2000]
+        locked.rated_at = timezone.now()
+        locked.save(update_fields=["rating", "rating_comment", "rated_at"])
+        audit_record(actor=actor, action="cases.case.rated", target=locked, data={"score": score})
+    return locked
+
+
+def case_follow(*, actor: Any, case: Case) -> CaseFollower:
+    """A citizen follows an open report (same problem) instead of filing it again."""
+    user = _user(actor)
+    if user is None or is_staff_user(user):
+        raise PermissionDenied(_("Sign in as a citizen to follow a report."))
+    if not case.is_open or not case.service.is_public:
+        raise ValidationError({"case": _("This report cannot be followed.")})
+    with transaction.atomic():
+        follower, created = CaseFollower.objects.get_or_create(case=case, user=user)
+        if created:
+            audit_record(actor=user, action="cases.case.followed", target=case)
+    return follower
+
+
+def case_close(*, case: Case, outcome: str, actor: Any = None) -> Case:
+    """Mark a case closed (from the ``case_close`` handler or the process end)."""
+    with transaction.atomic():
+        locked = Case.objects.select_for_update().select_related("service").get(pk=case.pk)
+        if locked.is_open:
+            case_close_locked(locked, outcome=outcome, actor=actor)
+    return locked
+
+
+__all__ += ["case_close", "case_url"]

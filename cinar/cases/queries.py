@@ -1,0 +1,298 @@
+"""Reads of the cases app; every case a view or API returns comes through here."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from datetime import timedelta
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import Q, QuerySet
+from django.http import Http404
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from cinar.cases.codes import tracking_code_is_valid, tracking_code_normalize
+from cinar.cases.models import OPEN_STATUSES, Case, CaseStatus
+from cinar.cases.permissions import CasePermission
+from cinar.cases.types import TimelineEntry
+from cinar.core.turkish import tr_search_fold
+from cinar.organization.models import Membership, Unit
+from cinar.organization.queries import is_staff_user, permission_scope
+from cinar.workflow.models import EventKind
+from cinar.workflow.queries import (
+    process_instance_diagram_state,
+    process_instance_events,
+    process_instances_for_user,
+)
+
+__all__ = [
+    "case_diagram_state",
+    "case_get_by_tracking",
+    "case_get_for_user",
+    "case_public_fields",
+    "case_timeline",
+    "case_visible_to_staff",
+    "cases_for_applicant",
+    "cases_for_staff",
+    "cases_nearby",
+]
+
+
+def _base() -> QuerySet[Case]:
+    return Case.objects.select_related(
+        "service", "service__category", "responsible_unit", "applicant", "process_instance"
+    )
+
+
+def _staff_q(user: Any) -> Q:
+    """Cases a staff member may see: their units' (sub)tree, units they manage, cases
+    whose process has work for them, municipality-wide ``view_all_cases``."""
+    if getattr(user, "is_superuser", False):
+        return Q()
+    scope = permission_scope(user=user, perm=CasePermission.VIEW_ALL)
+    if scope.everywhere:
+        return Q()
+    member_paths = list(
+        Membership.objects.active_on()
+        .filter(user=user, unit__is_active=True)
+        .values_list("unit__path", flat=True)
+    )
+    # The responsible unit is the member's unit or one of its ancestors.
+    ancestor_paths: set[str] = set()
+    for path in member_paths:
+        parts = [p for p in path.split("/") if p]
+        for i in range(1, len(parts) + 1):
+            ancestor_paths.add("/".join(parts[:i]) + "/")
+    q = Q(responsible_unit__path__in=ancestor_paths) if ancestor_paths else Q(pk__in=[])
+    for path in Unit.objects.filter(manager=user).values_list("path", flat=True):
+        q |= Q(responsible_unit__path__startswith=path)
+    for path in scope.paths:
+        q |= Q(responsible_unit__path__startswith=path)
+    q |= Q(process_instance__in=process_instances_for_user(user=user).values("pk"))
+    return q
+
+
+def case_visible_to_staff(*, user: Any, case: Case) -> bool:
+    if not is_staff_user(user):
+        return False
+    return Case.objects.filter(_staff_q(user), pk=case.pk).exists()
+
+
+def case_get_for_user(*, user: Any, pk: Any) -> Case:
+    """The case if ``user`` may see it (its applicant, or staff as in ``_staff_q``); 404."""
+    try:
+        key = int(pk)
+    except (TypeError, ValueError):
+        raise Http404 from None
+    if not getattr(user, "is_authenticated", False):
+        raise Http404
+    qs = _base().filter(pk=key)
+    qs = qs.filter(_staff_q(user)) if is_staff_user(user) else qs.filter(applicant=user)
+    case = qs.first()
+    if case is None:
+        raise Http404
+    return case
+
+
+def cases_for_applicant(*, user: Any) -> QuerySet[Case]:
+    if not getattr(user, "is_authenticated", False):
+        return Case.objects.none()
+    return _base().filter(applicant=user)
+
+
+def _last4(value: str) -> str:
+    digits = "".join(c for c in value if c.isdigit())
+    return digits[-4:] if len(digits) >= 4 else ""
+
+
+def case_get_by_tracking(*, code: str, second_factor: str) -> Case | None:
+    """A case by its tracking code plus the last 4 digits of the applicant's TCKN or
+    phone; None on any mismatch (a bad check character never reaches the database)."""
+    import hmac
+
+    if not tracking_code_is_valid(code):
+        return None
+    given = "".join(c for c in (second_factor or "") if c.isdigit())
+    case = _base().filter(tracking_code=tracking_code_normalize(code)).first()
+    # Compare against something even when nothing matched (no timing oracle).
+    tckn = _last4(case.applicant_tckn) if case else "0000"
+    phone = _last4(case.applicant_phone) if case else "0000"
+    ok_tckn = bool(tckn) and hmac.compare_digest(given.encode(), tckn.encode())
+    ok_phone = bool(phone) and hmac.compare_digest(given.encode(), phone.encode())
+    if case is None or len(given) != 4 or not (ok_tckn or ok_phone):
+        return None
+    return case
+
+
+def cases_for_staff(*, user: Any, filters: Mapping[str, Any] | None = None) -> QuerySet[Case]:
+    """Cases the staff member may see, filtered: status, service (code), channel, unit
+    (pk, with its sub-units), overdue (truthy), q (tracking code, applicant, text)."""
+    if not is_staff_user(user):
+        return Case.objects.none()
+    f = dict(filters or {})
+    qs = _base().filter(_staff_q(user))
+    if f.get("status"):
+        qs = qs.filter(status=f["status"])
+    if f.get("service"):
+        qs = qs.filter(service__code=f["service"])
+    if f.get("channel"):
+        qs = qs.filter(channel=f["channel"])
+    if f.get("unit"):
+        unit = Unit.objects.filter(pk=f["unit"]).first() if str(f["unit"]).isdigit() else None
+        qs = qs.filter(responsible_unit__path__startswith=unit.path) if unit else qs.none()
+    if f.get("overdue"):
+        qs = qs.filter(status__in=OPEN_STATUSES, due_at__lt=timezone.now())
+    text = " ".join(str(f.get("q") or "").split())
+    if text:
+        code = tracking_code_normalize(text)
+        folded = tr_search_fold(text)
+        q = Q(tracking_code=code) | Q(description__icontains=text)
+        for word in text.split(" "):
+            q |= Q(applicant_first_name__icontains=word) | Q(applicant_last_name__icontains=word)
+        q |= Q(service__search_index__contains=folded)
+        qs = qs.filter(q)
+    return qs.order_by("-received_at", "-pk")
+
+
+_EARTH_M = 6_371_000.0
+
+
+def _haversine_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lon2 - lon1)
+    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * _EARTH_M * math.asin(math.sqrt(a))
+
+
+def cases_nearby(
+    *,
+    service_code: str,
+    latitude: Decimal | float,
+    longitude: Decimal | float,
+    radius_m: float = 50,
+    days: int = 30,
+) -> list[Case]:
+    """Open, recent reports of the same service (or its category) within ``radius_m``,
+    nearest first: a bounding box in SQL, the exact distance in Python."""
+    lat, lon = float(latitude), float(longitude)
+    dlat = radius_m / 111_320.0
+    dlon = radius_m / (111_320.0 * max(math.cos(math.radians(lat)), 0.01))
+    box = Q(
+        latitude__gte=Decimal(str(round(lat - dlat, 6))),
+        latitude__lte=Decimal(str(round(lat + dlat, 6))),
+        longitude__gte=Decimal(str(round(lon - dlon, 6))),
+        longitude__lte=Decimal(str(round(lon + dlon, 6))),
+    )
+    qs = _base().filter(
+        box,
+        service__code=service_code,
+        service__visibility="public",
+        status__in=OPEN_STATUSES,
+        received_at__gte=timezone.now() - timedelta(days=days),
+    )
+    found = []
+    for case in qs[:200]:
+        assert case.latitude is not None and case.longitude is not None
+        d = _haversine_m(lat, lon, float(case.latitude), float(case.longitude))
+        if d <= radius_m:
+            found.append((d, case.pk, case))
+    found.sort(key=lambda t: (t[0], t[1]))
+    return [c for _d, _pk, c in found]
+
+
+def case_timeline(*, case: Case, for_citizen: bool = True) -> list[TimelineEntry]:
+    """What happened, oldest first. For the citizen: public wording and no staff names."""
+    entries = [TimelineEntry(at=case.received_at, kind="received", title=_("Application received"))]
+    if case.process_instance_id is not None:
+        assert case.process_instance is not None
+        events = process_instance_events(instance=case.process_instance).filter(
+            kind__in=[EventKind.TASK_READY, EventKind.TASK_COMPLETED]
+        )
+        for event in events.select_related("actor").order_by("at", "pk"):
+            name = event.element_name or event.element_id
+            started = event.kind == EventKind.TASK_READY
+            actor_name = ""
+            if not for_citizen and event.actor is not None:
+                actor_name = event.actor.get_full_name() or event.actor.get_username()
+            entries.append(
+                TimelineEntry(
+                    at=event.at,
+                    kind="step_started" if started else "step_completed",
+                    title=(_("Step started: %(step)s") if started else _("Step done: %(step)s"))
+                    % {"step": name},
+                    actor_name=actor_name,
+                )
+            )
+    for message in case.messages.select_related("author"):
+        author = ""
+        if message.author is not None and (not for_citizen or not message.from_staff):
+            author = message.author.get_full_name() or message.author.get_username()
+        entries.append(
+            TimelineEntry(
+                at=message.created_at,
+                kind="message",
+                title=_("Message from the municipality")
+                if message.from_staff
+                else _("Message from the applicant"),
+                detail=message.text,
+                actor_name=author,
+            )
+        )
+    for request in case.document_requests.all():
+        entries.append(
+            TimelineEntry(
+                at=request.created_at,
+                kind="document_requested",
+                title=_("Extra document requested"),
+                detail=request.what,
+            )
+        )
+        if request.fulfilled_at:
+            entries.append(
+                TimelineEntry(
+                    at=request.fulfilled_at,
+                    kind="document_added",
+                    title=_("Extra document received"),
+                    detail=request.what,
+                )
+            )
+    if case.closed_at and case.status == CaseStatus.CLOSED:
+        entries.append(
+            TimelineEntry(
+                at=case.closed_at, kind="closed", title=_("Completed"), detail=case.outcome
+            )
+        )
+    entries.sort(key=lambda e: e.at)
+    return entries
+
+
+def case_diagram_state(*, case: Case) -> dict[str, Any] | None:
+    if case.process_instance is None:
+        return None
+    return process_instance_diagram_state(instance=case.process_instance)
+
+
+def case_public_fields(*, case: Case) -> dict[str, Any]:
+    """What Open311 and public maps may show: no personal data."""
+    return {
+        "tracking_code": case.tracking_code,
+        "service_code": case.service.code,
+        "service_name": case.service.display_name,
+        "status": case.status,
+        "status_label": str(CaseStatus(case.status).label),
+        "is_open": case.is_open,
+        "current_step": case.current_step,
+        "outcome": case.outcome,
+        "description": case.description if case.service.is_public else "",
+        "received_at": case.received_at,
+        "updated_at": case.closed_at or case.received_at,
+        "due_at": case.due_at,
+        "closed_at": case.closed_at,
+        "latitude": case.latitude,
+        "longitude": case.longitude,
+        "address_text": case.address_text,
+        "responsible_unit": case.responsible_unit.name,
+        "channel": case.channel,
+    }

@@ -1,0 +1,153 @@
+"""Keep a case in step with its process, and the applicant's notifications.
+
+workflow knows nothing of cases, so the case reads its instance's event log
+(``cinar.workflow.queries.process_instance_events``) from the last event it has seen:
+a new user task → ``current_step`` and a "step changed" notification; the instance
+completed → the case is closed with the end event's name as its outcome (and "completed"
+is sent); terminated → cancelled. Called by the case pages, by the workflow handlers,
+after each case action, and by the periodic ``cinar.cases.tasks.cases_sync``. Every
+notification key derives from the event id, so running it twice sends nothing twice.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from cinar.audit.actions import audit_record
+from cinar.cases.models import Case, CaseStatus
+from cinar.notifications.actions import AddressSpec, notification_enqueue
+from cinar.workflow.models import EventKind, InstanceStatus
+from cinar.workflow.queries import process_instance_events
+
+_STEP_KINDS = (EventKind.TASK_READY,)
+
+
+def case_url(case: Case) -> str:
+    """The citizen's page of the case (a path on this site)."""
+    return f"/applications/{case.tracking_code}/"
+
+
+def _recipient(case: Case) -> Any:
+    if case.applicant_id is not None:
+        return case.applicant
+    channel = case.notification_channel
+    if (channel == "sms" or (not channel and case.applicant_phone)) and case.applicant_phone:
+        return AddressSpec(
+            channel="sms",
+            address=case.applicant_phone,
+            language=case.language,
+            name=case.applicant_name,
+        )
+    if case.applicant_email:
+        return AddressSpec(
+            channel="email",
+            address=case.applicant_email,
+            language=case.language,
+            name=case.applicant_name,
+        )
+    return None
+
+
+def notify(case: Case, *, event: str, key: str, extra: dict[str, Any] | None = None) -> None:
+    """Outbox row for the applicant (inside the caller's transaction); nothing when the
+    applicant left no way to reach them."""
+    recipient = _recipient(case)
+    if recipient is None:
+        return
+    context: dict[str, Any] = {
+        "tracking_code": case.tracking_code,
+        "service_name": case.service.display_name,
+        "url": case_url(case),
+    }
+    context.update({k: v for k, v in (extra or {}).items() if v is not None})
+    channel = case.notification_channel if case.applicant_id is not None else None
+    notification_enqueue(
+        recipient=recipient,
+        event=event,
+        context=context,
+        idempotency_key=f"case:{case.pk}:{key}",
+        channel=channel or None,
+    )
+
+
+def case_close_locked(case: Case, *, outcome: str, actor: Any = None) -> None:
+    """Close an open, locked case: status, outcome, audit, "completed" notification."""
+    case.status = CaseStatus.CLOSED
+    case.outcome = (outcome or "")[:300]
+    case.closed_at = timezone.now()
+    case.current_step = ""
+    case.save(update_fields=["status", "outcome", "closed_at", "current_step"])
+    audit_record(
+        actor=actor if getattr(actor, "is_authenticated", False) else None,
+        action="cases.case.closed",
+        target=case,
+        data={"outcome": case.outcome},
+    )
+    notify(case, event="case.completed", key="completed", extra={"outcome": case.outcome})
+
+
+def case_sync_from_process(*, case: Case, announce: bool = True) -> Case:
+    """Bring ``case`` up to date with its process instance (idempotent)."""
+    if case.process_instance_id is None:
+        return case
+    with transaction.atomic():
+        locked = (
+            Case.objects.select_for_update()
+            .select_related("service", "process_instance", "applicant")
+            .get(pk=case.pk)
+        )
+        instance = locked.process_instance
+        assert instance is not None
+        events = list(
+            process_instance_events(instance=instance)
+            .filter(pk__gt=locked.synced_event_id)
+            .order_by("pk")
+        )
+        if not events:
+            _copy(case, locked)
+            return case
+        last_end = ""
+        for event in events:
+            if event.kind in _STEP_KINDS and event.element_name:
+                locked.current_step = event.element_name[:300]
+                if locked.status == CaseStatus.RECEIVED and announce:
+                    locked.status = CaseStatus.IN_PROGRESS
+                if announce and locked.is_open:
+                    notify(
+                        locked,
+                        event="case.step_changed",
+                        key=f"step:{event.pk}",
+                        extra={
+                            "step_name": event.element_name,
+                            "due_date": locked.due_at.date().isoformat() if locked.due_at else None,
+                        },
+                    )
+            elif event.kind == EventKind.TASK_COMPLETED and locked.status == CaseStatus.RECEIVED:
+                locked.status = CaseStatus.IN_PROGRESS
+            elif event.kind == EventKind.EVENT and "EndEvent" in (event.element_type or ""):
+                last_end = event.element_name or event.element_id
+        locked.synced_event_id = events[-1].pk
+        locked.save(update_fields=["synced_event_id", "current_step", "status"])
+        if locked.is_open and instance.status == InstanceStatus.COMPLETED:
+            case_close_locked(locked, outcome=last_end or locked.outcome)
+        elif locked.is_open and instance.status == InstanceStatus.TERMINATED:
+            locked.status = CaseStatus.CANCELLED
+            locked.closed_at = timezone.now()
+            locked.save(update_fields=["status", "closed_at"])
+    _copy(case, locked)
+    return case
+
+
+def _copy(case: Case, fresh: Case) -> None:
+    for name in (
+        "status",
+        "current_step",
+        "synced_event_id",
+        "outcome",
+        "closed_at",
+        "due_at",
+    ):
+        setattr(case, name, getattr(fresh, name))
