@@ -83,8 +83,19 @@ QUERIES = [
 ]
 
 
-def _sentence(rng: random.Random, n: int) -> str:
-    return " ".join(rng.choice(WORDS) for _ in range(n))
+_SYLLABLES = ["ka", "le", "mi", "ro", "tu", "sa", "ne", "di", "po", "ya", "ze", "bu", "çe", "şı"]
+
+
+def _filler(rng: random.Random, n: int) -> list[str]:
+    """A vocabulary of made-up words, so that a real word is as rare as in real mail."""
+    return ["".join(rng.choice(_SYLLABLES) for _ in range(rng.randint(2, 4))) for _ in range(n)]
+
+
+def _sentence(rng: random.Random, n: int, filler: list[str]) -> str:
+    # About one word in ten is a municipal term; the rest is filler.
+    return " ".join(
+        rng.choice(WORDS) if rng.random() < 0.1 else rng.choice(filler) for _ in range(n)
+    )
 
 
 def run(ctx: Context) -> list[Result]:
@@ -114,10 +125,12 @@ def run(ctx: Context) -> list[Result]:
     code_id = FilePlanCode.objects.get(code="050").pk
 
     rng = random.Random(42)
+    filler = _filler(rng, 5000)
     table = Document._meta.db_table
     columns = (
         "direction, subject, status, unit_id, file_plan_code_id, confidentiality, urgency, "
-        "channel, sender_number, body_html, chain_round, search_text, created_at, updated_at"
+        "channel, sender_number, body_html, chain_round, search_text, signed_file, created_at, "
+        "updated_at"
     )
     loaded = 0
     started = time.perf_counter()
@@ -127,8 +140,8 @@ def run(ctx: Context) -> list[Result]:
         while loaded < TARGET_ROWS and time.perf_counter() - started < LOAD_BUDGET_S * 0.6:
             buf = io.StringIO()
             for _ in range(BATCH):
-                subject = _sentence(rng, 5).capitalize()
-                body = _sentence(rng, 30)
+                subject = _sentence(rng, 5, filler).capitalize()
+                body = _sentence(rng, 30, filler)
                 text = f"{subject} {body}"
                 folded = tr_search_fold(text)
                 buf.write(
@@ -146,6 +159,7 @@ def run(ctx: Context) -> list[Result]:
                             f"<p>{body}</p>",
                             "1",
                             folded,
+                            "",
                             "2025-01-01 00:00:00+00",
                             "2025-01-01 00:00:00+00",
                         ]

@@ -218,7 +218,9 @@ def document_search(*, user: Any, filters: DocumentFilters | None = None) -> Que
         qs = qs.filter(confidentiality=f.confidentiality)
     if f.query:
         qs = search_filter(qs, f.query)
-    return qs.select_related("unit", "file_plan_code", "sender").order_by("-created_at", "-id")
+    # Newest first by id (monotonic with creation): lets PostgreSQL walk the primary key
+    # backwards and stop at the first page when a word is common.
+    return qs.select_related("unit", "file_plan_code", "sender").order_by("-id")
 
 
 def file_plan_codes(*, active_only: bool = True) -> QuerySet[FilePlanCode]:

@@ -18,7 +18,7 @@ from django.db import connection
 from django.db.models import Q, QuerySet
 from django.utils.html import strip_tags
 
-from cinar.core.turkish import tr_search_fold
+from cinar.core.turkish import tr_lower, tr_search_fold
 
 MAX_WORDS = 8
 MAX_TEXT = 1_000_000
@@ -75,6 +75,12 @@ _SUFFIXES = sorted(
 )
 
 
+# Folded Turkish stop words, skipped by the SQLite fallback (PostgreSQL's dictionary has its own).
+_STOP_WORDS = frozenset(
+    {"ve", "ile", "veya", "ya", "da", "de", "ki", "bu", "su", "o", "bir", "icin", "gibi", "mi"}
+)
+
+
 def document_search_text(
     *,
     subject: str,
@@ -119,6 +125,47 @@ def _fallback_stem(word: str) -> str:
     return word
 
 
+_STEM_SQL = """
+SELECT f, s1, ts_lexize('turkish_stem', s1[1])
+FROM (SELECT f, ts_lexize('turkish_stem', f) AS s1 FROM unnest(%s::text[]) AS f) AS t
+"""
+
+
+def _stem_prefixes(words: list[str]) -> dict[str, list[str]]:
+    """tsquery terms for each word: its Turkish stems (Turkish-lowercased and folded),
+    as prefixes. Snowball stems "başvurular" to "başvuru" but "başvuru" to "başvur", so
+    the stem of the stem is used too, and matched as a prefix ("başvur:*" finds
+    başvuru, başvurular, başvurusu). Short stems match exactly, not as prefixes."""
+    if not words:
+        return {}
+    forms: dict[str, set[str]] = {}
+    for w in words:
+        forms.setdefault(tr_lower(w), set()).add(w)
+        forms.setdefault(tr_search_fold(w), set()).add(w)
+    with connection.cursor() as cursor:
+        cursor.execute(_STEM_SQL, [list(forms)])
+        rows = cursor.fetchall()
+    terms: dict[str, set[str]] = {w: set() for w in words}
+    for form, first, second in rows:
+        if first == []:  # a stop word in Turkish
+            continue
+        candidates = {form, *(first or []), *(second or [])}
+        shortest = min(candidates, key=len)
+        for original in forms[form]:
+            for c in candidates:
+                terms[original].add(c)
+            if len(shortest) >= 4:
+                terms[original].add(shortest + ":*")
+    return {w: sorted(_quote(t) for t in ts) for w, ts in terms.items() if ts}
+
+
+def _quote(term: str) -> str:
+    prefix = term.endswith(":*")
+    core = term[:-2] if prefix else term
+    quoted = "'" + core.replace("'", "''") + "'"
+    return quoted + (":*" if prefix else "")
+
+
 def search_filter(qs: QuerySet[Any], query: str) -> QuerySet[Any]:
     """Documents of ``qs`` that contain every word of ``query`` (in some form)."""
     words = query_words(query)
@@ -126,14 +173,23 @@ def search_filter(qs: QuerySet[Any], query: str) -> QuerySet[Any]:
         return qs
     if is_postgres():
         combined: SearchQuery | None = None
+        prefixes = _stem_prefixes([w for w in words if w.isalpha()])
         for word in words:
-            folded = tr_search_fold(word)
-            one = SearchQuery(word, config="turkish", search_type="plain") | SearchQuery(
-                folded, config="turkish", search_type="plain"
-            )
+            if word.isalpha():
+                terms = prefixes.get(word) or []
+                if not terms:
+                    continue  # a stop word ("ve", "ile"): it would match nothing
+                one = SearchQuery(" | ".join(terms), config="simple", search_type="raw")
+            else:  # numbers, codes: E-24300100-050-12, 010.01
+                one = SearchQuery(word, config="turkish", search_type="plain") | SearchQuery(
+                    tr_search_fold(word), config="turkish", search_type="plain"
+                )
             combined = one if combined is None else combined & one
-        return qs.filter(search_vector=combined)
+        return qs.filter(search_vector=combined) if combined is not None else qs
     q = Q()
     for word in words:
-        q &= Q(search_text__contains=_fallback_stem(tr_search_fold(word)))
+        folded = tr_search_fold(word)
+        if folded in _STOP_WORDS:
+            continue
+        q &= Q(search_text__contains=_fallback_stem(folded))
     return qs.filter(q)

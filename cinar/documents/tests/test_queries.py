@@ -175,3 +175,15 @@ def test_list_query_count_does_not_grow(docs, django_assert_max_num_queries):
     assert len(rows) == 13
     assert ApprovalStep.objects.count() == 0
     assert Instruction.ACTION == "geregi"
+
+
+def test_a_plural_finds_the_singular_and_stop_words_are_ignored(docs):
+    doc = register(docs, subject="Kaldırım başvuru formu")
+    other = register(docs, subject="Başvurusu yapılan kaldırımlar")
+    found = {x.pk for x in search(docs.records_officer, "başvurular")}
+    assert found == {doc.pk, other.pk}
+    assert {x.pk for x in search(docs.records_officer, "BAŞVURU ve kaldırım")} == {
+        doc.pk,
+        other.pk,
+    }
+    assert [x.pk for x in search(docs.records_officer, doc.registration_number)] == [doc.pk]
