@@ -1,6 +1,6 @@
-from django.urls import path
+from django.urls import include, path
 
-from cinar.documents import views
+from cinar.documents import delivery_views, views
 
 app_name = "documents"
 
@@ -9,12 +9,15 @@ urlpatterns = [
     path("inbox/", views.inbox, name="inbox"),
     path("incoming/new/", views.incoming_register, name="incoming_register"),
     path("new/", views.draft_create, name="draft_create"),
+    path("templates/", include("cinar.documents.templates_urls")),
+    path("archive/", include("cinar.documents.archive_urls")),
     path("<int:pk>/", views.document_detail, name="detail"),
     path("<int:pk>/edit/", views.draft_edit, name="edit"),
     path("<int:pk>/chain/", views.chain_edit, name="chain"),
     path("<int:pk>/submit/", views.submit, name="submit"),
     path("<int:pk>/route/", views.route, name="route"),
     path("<int:pk>/pdf/", views.signed_pdf, name="signed_pdf"),
+    path("<int:pk>/send/", delivery_views.document_send, name="send"),
     path(
         "<int:pk>/attachments/<int:attachment_pk>/",
         views.attachment_download,
