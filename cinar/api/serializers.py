@@ -1,0 +1,120 @@
+"""Shapes of the REST API v1 (inputs validated here; writes go through actions)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
+
+
+class ValueSerializer(serializers.Serializer[Any]):
+    key = serializers.CharField()
+    name = serializers.CharField(source="display_name")
+
+
+class AttributeSerializer(serializers.Serializer[Any]):
+    code = serializers.CharField()
+    label = serializers.CharField(source="display_label")
+    description = serializers.CharField(source="display_description")
+    datatype = serializers.CharField()
+    required = serializers.BooleanField()
+    order = serializers.IntegerField()
+    values = ValueSerializer(many=True, source="values.all")
+
+
+class DocumentSerializer(serializers.Serializer[Any]):
+    name = serializers.CharField(source="display_name")
+    mandatory = serializers.BooleanField(source="is_mandatory")
+    note = serializers.CharField()
+
+
+class ServiceSerializer(serializers.Serializer[Any]):
+    code = serializers.CharField()
+    name = serializers.CharField(source="display_name")
+    description = serializers.CharField(source="display_description")
+    category = serializers.CharField(source="category.display_name", default="")
+    unit = serializers.CharField(source="unit.name")
+    fee = serializers.DecimalField(max_digits=12, decimal_places=2, allow_null=True)
+    completion_days = serializers.IntegerField()
+    channels = serializers.ListField(child=serializers.CharField())
+    keywords = serializers.ListField(child=serializers.CharField(), source="keyword_list")
+
+
+class ServiceDetailSerializer(ServiceSerializer):
+    legal_basis = serializers.CharField()
+    fee_note = serializers.CharField()
+    documents = DocumentSerializer(many=True, source="documents.all")
+    attributes = AttributeSerializer(many=True, source="attributes.all")
+
+
+class CaseSerializer(serializers.Serializer[Any]):
+    tracking_code = serializers.CharField()
+    service_code = serializers.CharField(source="service.code")
+    service_name = serializers.CharField(source="service.display_name")
+    channel = serializers.CharField()
+    status = serializers.CharField()
+    status_display = serializers.CharField(source="get_status_display")
+    current_step = serializers.CharField()
+    description = serializers.CharField()
+    form_data = serializers.DictField()
+    latitude = serializers.DecimalField(max_digits=9, decimal_places=6, allow_null=True)
+    longitude = serializers.DecimalField(max_digits=9, decimal_places=6, allow_null=True)
+    address = serializers.CharField(source="address_text")
+    received_at = serializers.DateTimeField()
+    due_at = serializers.DateTimeField(allow_null=True)
+    closed_at = serializers.DateTimeField(allow_null=True)
+    outcome = serializers.CharField()
+
+
+class CaseSubmitSerializer(serializers.Serializer[Any]):
+    service_code = serializers.CharField(max_length=30, label=_("service code"))
+    description = serializers.CharField(
+        max_length=4000, required=False, allow_blank=True, default="", label=_("description")
+    )
+    form_data = serializers.DictField(required=False, default=dict, label=_("form data"))
+    latitude = serializers.DecimalField(
+        max_digits=9,
+        decimal_places=6,
+        min_value=-90,
+        max_value=90,
+        required=False,
+        allow_null=True,
+        label=_("latitude"),
+    )
+    longitude = serializers.DecimalField(
+        max_digits=9,
+        decimal_places=6,
+        min_value=-180,
+        max_value=180,
+        required=False,
+        allow_null=True,
+        label=_("longitude"),
+    )
+    address = serializers.CharField(
+        max_length=500, required=False, allow_blank=True, default="", label=_("address")
+    )
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if (attrs.get("latitude") is None) != (attrs.get("longitude") is None):
+            raise serializers.ValidationError({"longitude": _("Send both latitude and longitude.")})
+        return attrs
+
+
+class TimelineEntrySerializer(serializers.Serializer[Any]):
+    at = serializers.DateTimeField()
+    kind = serializers.CharField()
+    title = serializers.CharField()
+    detail = serializers.CharField()
+
+
+class TokenRequestSerializer(serializers.Serializer[Any]):
+    username = serializers.CharField(max_length=254, label=_("TCKN, e-mail or username"))
+    password = serializers.CharField(max_length=128, style={"input_type": "password"})
+    name = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
+
+
+class TokenSerializer(serializers.Serializer[Any]):
+    token = serializers.CharField(help_text=_("Shown once: send it as 'Authorization: Token …'."))
+    prefix = serializers.CharField()
+    created_at = serializers.DateTimeField()
