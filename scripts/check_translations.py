@@ -80,9 +80,13 @@ def stray_percent(text: str) -> bool:
 
 
 def _is_python_format(message: Message) -> bool:
+    ids = message.id if isinstance(message.id, tuple | list) else (message.id,)
+    # xgettext guesses: "{% if %}" in a plain string looks like "% i" to it. A msgid that
+    # is not a valid %-format string cannot be one.
+    if any(stray_percent(i) for i in ids):
+        return False
     if "python-format" in message.flags:
         return True
-    ids = message.id if isinstance(message.id, tuple | list) else (message.id,)
     # Templates' {% blocktranslate %} strings use %(name)s; xgettext flags most, not all.
     return any(re.search(r"%\([A-Za-z_]\w*\)[sd]", i) for i in ids)
 
