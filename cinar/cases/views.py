@@ -1,0 +1,281 @@
+"""Staff pages of the cases app (/staff/cases/): list, case page, desk registration."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, cast
+
+from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from cinar.audit.actions import personal_data_read
+from cinar.cases import actions, queries
+from cinar.cases.forms import (
+    CaseFilterForm,
+    DocumentRequestForm,
+    MessageForm,
+    RegisterApplicantForm,
+    RegisterStartForm,
+)
+from cinar.cases.types import ApplicantInput, Location
+from cinar.catalog.forms import service_form_class
+from cinar.catalog.models import Service
+from cinar.integrations.kps import identity_registry
+from cinar.integrations.registry import IntegrationError
+from cinar.organization.queries import is_staff_user
+from cinar.workflow.models import OPEN_WORK_ITEM_STATUSES
+
+View = Callable[..., HttpResponseBase]
+PAGE_SIZE = 25
+
+
+def staff_required(view: View) -> View:
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        if not is_staff_user(request.user):
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def _errors_to_messages(request: HttpRequest, exc: ValidationError) -> None:
+    for field, errs in exc.message_dict.items() if hasattr(exc, "error_dict") else []:
+        for err in errs:
+            messages.error(request, f"{field}: {err}" if field != "__all__" else err)
+    if not hasattr(exc, "error_dict"):
+        for err in exc.messages:
+            messages.error(request, err)
+
+
+@staff_required
+def case_list(request: HttpRequest) -> HttpResponse:
+    form = CaseFilterForm(request.GET or None)
+    filters = form.cleaned_data if form.is_bound and form.is_valid() else {}
+    page = Paginator(queries.cases_for_staff(user=request.user, filters=filters), PAGE_SIZE)
+    cases = page.get_page(request.GET.get("page"))
+    return render(request, "cases/list.html", {"form": form, "page": cases})
+
+
+@staff_required
+def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    case = queries.case_get_for_user(user=request.user, pk=pk)
+    actions.case_sync_from_process(case=case)
+    personal_data_read(
+        actor=request.user,
+        subject=case,
+        fields=["applicant_name", "tckn", "phone", "email", "address"],
+        purpose="Case handling (başvuru işlemi)",
+    )
+    instance = case.process_instance
+    work_items = (
+        instance.work_items.select_related("assignee", "candidate_unit").order_by("created_at")
+        if instance is not None
+        else []
+    )
+    state = queries.case_diagram_state(case=case)
+    markers = (
+        {
+            "completed": list(state.get("completed", [])),
+            "current": list(state.get("current", [])),
+            "pending": list(state.get("pending", [])),
+            "error": [state["error"]] if state.get("error") else [],
+        }
+        if state
+        else None
+    )
+    return render(
+        request,
+        "cases/detail.html",
+        {
+            "case": case,
+            "timeline": queries.case_timeline(case=case, for_citizen=False),
+            "attachments": case.attachments.all(),
+            "messages_list": case.messages.select_related("author"),
+            "requests": case.document_requests.all(),
+            "work_items": work_items,
+            "open_statuses": OPEN_WORK_ITEM_STATUSES,
+            "markers": markers,
+            "diagram_url": reverse("cases:diagram", args=[case.pk]) if state else "",
+            "message_form": MessageForm(),
+            "request_form": DocumentRequestForm(),
+        },
+    )
+
+
+@staff_required
+def case_diagram(request: HttpRequest, pk: int) -> HttpResponse:
+    case = queries.case_get_for_user(user=request.user, pk=pk)
+    if case.process_instance is None:
+        raise Http404
+    return HttpResponse(case.process_instance.version.xml, content_type="application/xml")
+
+
+@staff_required
+def attachment_download(request: HttpRequest, pk: int, attachment_pk: int) -> HttpResponseBase:
+    case = queries.case_get_for_user(user=request.user, pk=pk)
+    attachment = case.attachments.filter(pk=attachment_pk).first()
+    if attachment is None:
+        raise Http404
+    return FileResponse(
+        attachment.file.open("rb"),
+        as_attachment=True,
+        filename=attachment.name,
+        content_type=attachment.content_type,
+    )
+
+
+@staff_required
+@require_POST
+def message_post(request: HttpRequest, pk: int) -> HttpResponse:
+    case = queries.case_get_for_user(user=request.user, pk=pk)
+    form = MessageForm(request.POST)
+    if form.is_valid():
+        try:
+            actions.case_message_post(actor=request.user, case=case, text=form.cleaned_data["text"])
+            messages.success(request, _("Message sent to the applicant."))
+        except ValidationError as exc:
+            _errors_to_messages(request, exc)
+    else:
+        messages.error(request, _("Write a message."))
+    return redirect("cases:detail", pk=case.pk)
+
+
+@staff_required
+@require_POST
+def document_request(request: HttpRequest, pk: int) -> HttpResponse:
+    case = queries.case_get_for_user(user=request.user, pk=pk)
+    form = DocumentRequestForm(request.POST)
+    if form.is_valid():
+        try:
+            actions.case_document_request(
+                actor=request.user, case=case, what=form.cleaned_data["what"]
+            )
+            messages.success(request, _("The applicant was asked for the document."))
+        except ValidationError as exc:
+            _errors_to_messages(request, exc)
+    else:
+        messages.error(request, _("Say which document is needed."))
+    return redirect("cases:detail", pk=case.pk)
+
+
+# --- desk / call-center registration ------------------------------------------------------
+
+
+def _service_choices() -> list[tuple[str, str]]:
+    return [
+        (s.code, f"{s.code} {s.display_name}")
+        for s in Service.objects.active().exclude(process_key="").order_by("code")
+    ]
+
+
+@staff_required
+def register(request: HttpRequest) -> HttpResponse:
+    """Step 1: choose the service; step 2 (``?service=CODE``): applicant, form, files."""
+    code = request.GET.get("service") or request.POST.get("service") or ""
+    service = Service.objects.active().filter(code=code).exclude(process_key="").first()
+    if service is None:
+        start = RegisterStartForm(request.GET or None, services=_service_choices())
+        if start.is_bound:
+            start.is_valid()
+        return render(request, "cases/register_start.html", {"form": start})
+    form_class = service_form_class(service=service)
+    if request.method == "POST":
+        applicant_form = RegisterApplicantForm(request.POST)
+        service_form = form_class(request.POST, prefix="f")
+        if applicant_form.is_valid() and service_form.is_valid():
+            d = applicant_form.cleaned_data
+            location = None
+            if d.get("latitude") is not None or d.get("address_text"):
+                location = Location(
+                    latitude=d.get("latitude"),
+                    longitude=d.get("longitude"),
+                    address_text=d.get("address_text") or "",
+                )
+            try:
+                case = actions.case_submit(
+                    actor=request.user,
+                    service_code=service.code,
+                    channel=d["channel"],
+                    applicant=ApplicantInput(
+                        user=None,
+                        tckn=d["tckn"],
+                        first_name=d["first_name"],
+                        last_name=d["last_name"],
+                        email=d["email"],
+                        phone=d["phone"],
+                        vkn=d["vkn"],
+                        company_name=d["company_name"],
+                        notification_channel=d["notification_channel"],
+                    ),
+                    form_data=service_form.attribute_data(),
+                    description=d["description"],
+                    attachments=request.FILES.getlist("attachments"),
+                    location=location,
+                    idempotency_key=f"desk:{d['token']}",
+                    language=request.LANGUAGE_CODE or "tr",
+                )
+            except ValidationError as exc:
+                _attach_errors(applicant_form, service_form, exc)
+            else:
+                messages.success(
+                    request,
+                    _("Application registered. Tracking code: %(code)s")
+                    % {"code": case.tracking_code_display},
+                )
+                return redirect("cases:detail", pk=case.pk)
+    else:
+        applicant_form = RegisterApplicantForm(initial={"token": secrets.token_urlsafe(24)})
+        service_form = form_class(prefix="f")
+    return render(
+        request,
+        "cases/register.html",
+        {"service": service, "applicant_form": applicant_form, "service_form": service_form},
+    )
+
+
+def _attach_errors(applicant_form: Any, service_form: Any, exc: ValidationError) -> None:
+    if not hasattr(exc, "error_dict"):
+        applicant_form.add_error(None, exc)
+        return
+    for field, errs in exc.message_dict.items():
+        for err in errs:
+            if field in applicant_form.fields:
+                applicant_form.add_error(field, err)
+            elif field in service_form.fields:
+                service_form.add_error(field, err)
+            elif field == "attachments":
+                applicant_form.add_error(None, err)
+            else:
+                applicant_form.add_error(None, err)
+
+
+@staff_required
+@require_POST
+def kps_lookup(request: HttpRequest) -> HttpResponse:
+    """htmx: the KPS record's name and address for a TCKN (logged by the adapter)."""
+    tckn = "".join((request.POST.get("tckn") or "").split())
+    context: dict[str, Any] = {"tckn": tckn}
+    try:
+        person = identity_registry().person_by_tckn(
+            tckn=tckn,
+            requested_by=cast(Any, request.user),
+            purpose="Application registration (başvuru kaydı)",
+        )
+    except IntegrationError as exc:
+        context["error"] = exc.message
+    else:
+        context["person"] = person
+    return render(request, "cases/_kps_result.html", context)
