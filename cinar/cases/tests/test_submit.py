@@ -11,7 +11,7 @@ from cinar.cases.models import Case, CaseAttachment, CaseStatus
 from cinar.cases.tests.conftest import PNG, new_key, upload
 from cinar.cases.types import ApplicantInput, Location
 from cinar.documents.models import Document
-from cinar.integrations.kps.sandbox import DEMO_AYSE_TCKN, DECEASED_TCKN
+from cinar.integrations.kps.sandbox import DECEASED_TCKN, DEMO_AYSE_TCKN
 from cinar.notifications.models import OutboxMessage
 from cinar.workflow.models import ProcessInstance, WorkItem
 
