@@ -11,6 +11,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from cinar.catalog.demo import catalog_demo_services
 from cinar.core.identity_numbers import tckn_with_checksum, vkn_with_checksum
 from cinar.demo import data
+from cinar.demo.documents import demo_documents_load
 from cinar.demo.processes import demo_processes_load
 from cinar.identity import actions as identity_actions
 from cinar.identity.models import NotificationChannel, User
@@ -119,6 +120,8 @@ def demo_load(*, now: dt.datetime) -> Summary:
     services = catalog_demo_services(actor=staff["admin"], units_by_code=units)
     # Each service's BPMN process, imported and linked (Service.process_key).
     demo_processes_load(actor=staff["admin"], services=services)
+
+    demo_documents_load(staff=staff, units=units)
 
     for user in User.objects.filter(kind="staff"):
         if user.must_use_two_factor:
