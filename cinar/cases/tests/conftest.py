@@ -11,6 +11,8 @@ from types import SimpleNamespace
 
 import pytest
 from django.utils import timezone
+from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp.plugins.otp_static.models import StaticDevice
 
 from cinar.catalog.actions import service_create
 from cinar.catalog.attributes import AttributeSpec
@@ -49,6 +51,17 @@ def upload(name: str = "dilekce.pdf", content: bytes = PDF):
     f = io.BytesIO(content)
     f.name = name
     return f
+
+
+def login(client, user):
+    """Log ``user`` in; superusers also pass the second factor."""
+    client.force_login(user)
+    if user.is_superuser or getattr(user, "two_factor_required", False):
+        device = StaticDevice.objects.create(user=user, name="test", confirmed=True)
+        session = client.session
+        session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+        session.save()
+    return client
 
 
 def new_key() -> str:
