@@ -20,6 +20,8 @@ from typing import Any
 from bench.harness import ROOT, VENV_BIN, BenchError, Context, Result, log
 
 BATCH = 50  # notifications per business transaction
+# E-mail's sandbox is Django's file backend (production settings default to SMTP).
+FILE_EMAIL = "django.core.mail.backends.filebased.EmailBackend"
 
 
 def _recipients(count: int) -> list[Any]:
@@ -93,7 +95,7 @@ def _worker_rate(ctx: Context, count: int, users: list[Any]) -> tuple[float, int
     connections.close_all()
 
     mine = OutboxMessage.objects.filter(idempotency_key__startswith=f"{prefix}:")
-    env = ctx.product_env(CELERY_TASK_DEFAULT_QUEUE=queue)
+    env = ctx.product_env(CELERY_TASK_DEFAULT_QUEUE=queue, EMAIL_BACKEND=FILE_EMAIL)
     cmd = [
         str(VENV_BIN / "celery"),
         "-A",
@@ -172,6 +174,9 @@ def _drain_rate(ctx: Context, count: int, users: list[Any]) -> float:
 
 def run(ctx: Context) -> list[Result]:
     ctx.django()
+    from django.conf import settings
+
+    settings.EMAIL_BACKEND = FILE_EMAIL
     count = 1000 if ctx.quick else 3000
     users = _recipients(100)
     rate, drained, enqueue_rate = _worker_rate(ctx, count, users)

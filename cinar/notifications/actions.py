@@ -392,10 +392,41 @@ def _record(
     return report
 
 
+def _claim_one(pk: int) -> list[OutboxMessage]:
+    """The worker's path for one message: read it, then take it with one conditional
+    UPDATE (no explicit transaction: two round trips instead of four). Concurrent
+    takers are excluded by the condition: PostgreSQL re-checks it after waiting on the
+    row, so only one UPDATE matches. A message whose sender's lease ran out goes through
+    the locking path, which logs the lost attempt."""
+    now = timezone.now()
+    message = OutboxMessage.objects.due(now).filter(pk=pk).first()
+    if message is None:
+        return []
+    if message.status != OutboxStatus.PENDING:
+        return _claim(limit=1, pk=pk)
+    token = uuid.uuid4().hex
+    lease_end = now + timedelta(seconds=conf.lease_seconds())
+    taken = OutboxMessage.objects.filter(
+        pk=pk, status=OutboxStatus.PENDING, attempts=message.attempts
+    ).update(
+        status=OutboxStatus.SENDING,
+        attempts=message.attempts + 1,
+        claim_token=token,
+        next_attempt_at=lease_end,
+    )
+    if not taken:
+        return []
+    message.status = OutboxStatus.SENDING
+    message.attempts += 1
+    message.claim_token = token
+    message.next_attempt_at = lease_end
+    return [message]
+
+
 def outbox_deliver(*, message_id: int) -> str:
     """Deliver one message now if it is due and nobody else holds it. Returns "sent",
     "retrying", "failed", "lost" or "skipped" (not due, already sent, or held)."""
-    claimed = _claim(limit=1, pk=message_id)
+    claimed = _claim_one(message_id)
     if not claimed:
         return "skipped"
     return _send(claimed[0])

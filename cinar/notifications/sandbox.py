@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 
 from cinar.notifications.models import SandboxOutboundMessage
 
@@ -14,11 +14,15 @@ class DatabaseSandboxStore:
     def add(
         self, *, service: str, message_id: str, to: str, text: str, meta: dict[str, Any]
     ) -> bool:
+        row = SandboxOutboundMessage(
+            service=service, message_id=message_id, to=to, text=text, meta=meta
+        )
         try:
-            with transaction.atomic():
-                SandboxOutboundMessage.objects.create(
-                    service=service, message_id=message_id, to=to, text=text, meta=meta
-                )
+            if connection.in_atomic_block:
+                with transaction.atomic():  # a savepoint keeps the caller's transaction usable
+                    row.save(force_insert=True)
+            else:
+                row.save(force_insert=True)  # autocommit: one round trip
         except IntegrityError:
             return False
         return True

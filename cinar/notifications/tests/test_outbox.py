@@ -319,3 +319,21 @@ def test_bad_key_and_context_are_refused(citizen_tr):
             idempotency_key="k",
         )
     assert OutboxMessage.objects.count() == 0
+
+
+def test_deliver_takes_a_message_once_and_respects_leases(django_capture_on_commit_callbacks):
+    user = _sms_user("0532 999 88 73")
+    with django_capture_on_commit_callbacks(execute=False):
+        message = _enqueue(user)
+    first = actions._claim_one(message.pk)
+    assert [m.pk for m in first] == [message.pk]
+    assert actions._claim_one(message.pk) == []  # held by the first taker
+    assert actions.outbox_deliver(message_id=message.pk) == "skipped"
+    # The lease runs out: deliver takes it over through the locking path and logs it.
+    _make_due(message)
+    assert actions.outbox_deliver(message_id=message.pk) == "sent"
+    assert [a.outcome for a in message.attempt_log.all()] == [
+        AttemptOutcome.LEASE_EXPIRED,
+        AttemptOutcome.SENT,
+    ]
+    assert _sms_sent().count() == 1
