@@ -20,6 +20,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from cinar.api import actions
+from cinar.api.authentication import PersonalTokenAuthentication
 from cinar.api.models import PersonalToken
 from cinar.api.serializers import (
     CaseSerializer,
@@ -200,7 +201,8 @@ class TokenView(APIView):
     same lockout as the login page."""
 
     permission_classes: ClassVar[list[Any]] = [AllowAny]
-    authentication_classes: ClassVar[list[Any]] = []
+    # No session (no CSRF for a login call); the token scheme names the 401 challenge.
+    authentication_classes: ClassVar[list[Any]] = [PersonalTokenAuthentication]
     throttle_scope = "api_token"
 
     @extend_schema(

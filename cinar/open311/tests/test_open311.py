@@ -448,3 +448,61 @@ def test_demo_client_is_created_once(db):
 
 def test_reverse_names(world):
     assert reverse("open311:requests", kwargs={"format": "xml"}) == f"{BASE}requests.xml"
+
+
+# --- authorization matrix ------------------------------------------------------------------
+
+PERSONAS = ["anonymous", "citizen_a", "citizen_b", "staff", "manager"]
+
+
+def _persona(world, name):
+    return {
+        "anonymous": None,
+        "citizen_a": world.citizen_a,
+        "citizen_b": world.citizen_b,
+        "staff": world.org.staff_member,
+        "manager": world.org.manager,
+    }[name]
+
+
+@pytest.mark.parametrize("who", PERSONAS)
+@pytest.mark.parametrize("fmt", ["json", "xml"])
+def test_every_read_endpoint_shows_the_same_public_fields_to_everyone(client, world, who, fmt):
+    user = _persona(world, who)
+    if user is not None:
+        client.force_login(user)
+    code = world.case_a.tracking_code
+    for path in (
+        f"discovery.{fmt}",
+        f"services.{fmt}",
+        f"services/CINAR-001.{fmt}",
+        f"requests.{fmt}",
+        f"requests/{code}.{fmt}",
+        f"tokens/{code}.{fmt}",
+        f"servicerequestupdates.{fmt}",
+    ):
+        response = client.get(BASE + path)
+        assert response.status_code == 200, path
+        assert_no_personal_data(world, response)
+        if fmt == "xml":
+            xml(response)
+
+
+@pytest.mark.parametrize("who", PERSONAS)
+def test_a_session_is_no_api_key(client, world, who):
+    user = _persona(world, who)
+    if user is not None:
+        client.force_login(user)
+    before = Case.objects.count()
+    response = post_request(client, world, api_key=None)
+    assert response.status_code == 400
+    assert Case.objects.count() == before
+
+
+def test_posted_personal_data_never_comes_back(client, world):
+    response = post_request(client, world)
+    code = js(response)[0]["service_request_id"]
+    for path in (f"requests/{code}.json", f"requests/{code}.xml", "requests.json"):
+        body = client.get(BASE + path).content.decode()
+        for value in ("mobil@example.test", "+905551112233", "Kullanıcı", "device-1"):
+            assert value not in body
