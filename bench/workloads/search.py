@@ -11,6 +11,7 @@ is p95 ≤ 100 ms over 1 million documents; the result says how many were loaded
 from __future__ import annotations
 
 import io
+import json
 import random
 import statistics
 import time
@@ -127,11 +128,36 @@ def run(ctx: Context) -> list[Result]:
     rng = random.Random(42)
     filler = _filler(rng, 5000)
     table = Document._meta.db_table
-    columns = (
-        "direction, subject, status, unit_id, file_plan_code_id, confidentiality, urgency, "
-        "channel, sender_number, body_html, chain_round, search_text, signed_file, created_at, "
-        "updated_at"
-    )
+    # Every concrete column: the ones set here, the model's defaults for the rest (so
+    # that fields other apps add to Document do not break the COPY).
+    fixed = {
+        "direction": "incoming",
+        "status": "registered",
+        "unit": str(unit.pk),
+        "file_plan_code": str(code_id),
+        "confidentiality": "0",
+        "urgency": "normal",
+        "channel": "paper",
+        "chain_round": "1",
+        "created_at": "2025-01-01 00:00:00+00",
+        "updated_at": "2025-01-01 00:00:00+00",
+    }
+    fields = [f for f in Document._meta.concrete_fields if not f.primary_key]
+    defaults = {}
+    for f in fields:
+        if f.name in fixed:
+            defaults[f.name] = fixed[f.name]
+            continue
+        value = f.get_default()
+        if value is None:
+            defaults[f.name] = "\\N"
+        elif isinstance(value, dict | list):
+            defaults[f.name] = json.dumps(value)
+        elif isinstance(value, bool):
+            defaults[f.name] = "t" if value else "f"
+        else:
+            defaults[f.name] = str(value)
+    columns = ", ".join(f.column for f in fields)
     loaded = 0
     started = time.perf_counter()
     log(f"search: loading up to {TARGET_ROWS} documents ({LOAD_BUDGET_S:.0f} s budget)")
@@ -144,28 +170,9 @@ def run(ctx: Context) -> list[Result]:
                 body = _sentence(rng, 30, filler)
                 text = f"{subject} {body}"
                 folded = tr_search_fold(text)
-                buf.write(
-                    "\t".join(
-                        [
-                            "incoming",
-                            subject,
-                            "registered",
-                            str(unit.pk),
-                            str(code_id),
-                            "0",
-                            "normal",
-                            "paper",
-                            "",
-                            f"<p>{body}</p>",
-                            "1",
-                            folded,
-                            "",
-                            "2025-01-01 00:00:00+00",
-                            "2025-01-01 00:00:00+00",
-                        ]
-                    )
-                    + "\n"
-                )
+                row = dict(defaults)
+                row.update(subject=subject, body_html=f"<p>{body}</p>", search_text=folded)
+                buf.write("\t".join(row[f.name] for f in fields) + "\n")
             buf.seek(0)
             with cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:  # type: ignore[attr-defined]
                 copy.write(buf.getvalue())
