@@ -95,7 +95,7 @@ def case_sync_from_process(*, case: Case, announce: bool = True) -> Case:
         return case
     with transaction.atomic():
         locked = (
-            Case.objects.select_for_update()
+            Case.objects.select_for_update(of=("self",))
             .select_related("service", "process_instance", "applicant")
             .get(pk=case.pk)
         )
