@@ -1288,11 +1288,12 @@ def kep_poll(*, backend: Any = None) -> KEPPollResult:
     for message in messages:
         for name, content, _ctype in message.eyp_attachments():
             packages += 1
+            key = {"kep_message_id": str(message.message_id)[:255], "file_name": str(name)[:255]}
+            if IncomingPackage.objects.filter(**key).exists():
+                continue  # processed earlier (kep_fetch, an earlier poll)
             summary = kep_package_receive(message=message, file_name=name, content=content)
             logger.info("documents: KEP %s %s: %s", message.message_id, name, summary)
-            record = IncomingPackage.objects.filter(
-                kep_message_id=str(message.message_id)[:255], file_name=str(name)[:255]
-            ).first()
+            record = IncomingPackage.objects.filter(**key).first()
             if record is not None and record.status == IncomingPackageStatus.REFUSED:
                 refused += 1
             elif record is not None:

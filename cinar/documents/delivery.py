@@ -52,11 +52,16 @@ def records_unit() -> Unit | None:
 
 
 def routing_unit_for(detsis_numbers: Sequence[str]) -> Unit | None:
-    """Our deepest active unit named by the package's recipients, if any."""
+    """Our deepest active unit named by the package's recipients, if any; a package
+    addressed to the institution itself (the root) goes to the records unit instead."""
     numbers = [n for n in detsis_numbers if n]
     if not numbers:
         return None
-    return Unit.objects.filter(detsis_number__in=numbers, is_active=True).order_by("-depth").first()
+    return (
+        Unit.objects.filter(detsis_number__in=numbers, is_active=True, parent__isnull=False)
+        .order_by("-depth")
+        .first()
+    )
 
 
 def incoming_file_plan_code(code: str) -> str:
