@@ -112,7 +112,7 @@ def _dossier_for(actor: Any, code: FilePlanCode, unit: Any, year: int) -> Dossie
     new volume with the next number)."""
     for _attempt in range(3):
         found = (
-            Dossier.objects.select_for_update()
+            Dossier.objects.select_for_update(of=("self",))
             .filter(file_plan_code=code, unit=unit, year=year, status=DossierStatus.OPEN)
             .order_by("sequence")
             .first()
@@ -158,7 +158,7 @@ def document_file(*, actor: Any, document: Document, dossier: Dossier | None = N
         raise PermissionDenied(_("You may not file documents of this unit."))
     with transaction.atomic():
         locked = (
-            Document.objects.select_for_update()
+            Document.objects.select_for_update(of=("self",))
             .select_related("file_plan_code", "unit")
             .get(pk=document.pk)
         )
@@ -171,7 +171,7 @@ def document_file(*, actor: Any, document: Document, dossier: Dossier | None = N
         if dossier is None:
             target = _dossier_for(actor, locked.file_plan_code, locked.unit, _document_year(locked))
         else:
-            target = Dossier.objects.select_for_update().get(pk=dossier.pk)
+            target = Dossier.objects.select_for_update(of=("self",)).get(pk=dossier.pk)
             if target.status != DossierStatus.OPEN:
                 raise ValidationError({"dossier": _("This file is closed.")})
             if (target.file_plan_code_id, target.unit_id) != (
@@ -200,7 +200,9 @@ def dossier_close(*, actor: Any, dossier: Dossier, closed_on: dt.date | None = N
         raise ValidationError({"closed_on": _("The date cannot be in the future.")})
     with transaction.atomic():
         locked = (
-            Dossier.objects.select_for_update().select_related("file_plan_code").get(pk=dossier.pk)
+            Dossier.objects.select_for_update(of=("self",))
+            .select_related("file_plan_code")
+            .get(pk=dossier.pk)
         )
         if locked.status != DossierStatus.OPEN:
             raise ValidationError({"dossier": _("Only open files are closed.")})
@@ -228,7 +230,9 @@ def dossier_move_to_institution_archive(
     day = on or timezone.localdate()
     with transaction.atomic():
         locked = (
-            Dossier.objects.select_for_update().select_related("file_plan_code").get(pk=dossier.pk)
+            Dossier.objects.select_for_update(of=("self",))
+            .select_related("file_plan_code")
+            .get(pk=dossier.pk)
         )
         if locked.status not in (DossierStatus.CLOSED, DossierStatus.IN_UNIT_ARCHIVE):
             raise ValidationError({"dossier": _("Only closed files move to the archive.")})
@@ -261,7 +265,7 @@ def dossier_legal_hold_set(*, actor: Any, dossier: Dossier, reason: str) -> Doss
     if not reason:
         raise ValidationError({"reason": _("Give the reason for the legal hold.")})
     with transaction.atomic():
-        locked = Dossier.objects.select_for_update().get(pk=dossier.pk)
+        locked = Dossier.objects.select_for_update(of=("self",)).get(pk=dossier.pk)
         if locked.is_finished:
             raise ValidationError({"dossier": _("This file no longer exists in the archive.")})
         locked.legal_hold = True
@@ -307,7 +311,7 @@ def dossier_legal_hold_release(*, actor: Any, dossier: Dossier, reason: str) -> 
     if not reason:
         raise ValidationError({"reason": _("Give the reason for lifting the hold.")})
     with transaction.atomic():
-        locked = Dossier.objects.select_for_update().get(pk=dossier.pk)
+        locked = Dossier.objects.select_for_update(of=("self",)).get(pk=dossier.pk)
         if not locked.legal_hold:
             raise ValidationError({"dossier": _("This file has no legal hold.")})
         previous = locked.legal_hold_reason
@@ -401,7 +405,7 @@ def disposal_committee_set(
     if chair is not None and chair.pk not in unique:
         raise ValidationError({"chair": _("The chair must be a member.")})
     with transaction.atomic():
-        locked = DisposalList.objects.select_for_update().get(pk=disposal_list.pk)
+        locked = DisposalList.objects.select_for_update(of=("self",)).get(pk=disposal_list.pk)
         if locked.status != DisposalListStatus.DRAFT:
             raise ValidationError({"disposal_list": _("The committee is set on a draft list.")})
         locked.committee.all().delete()
@@ -434,7 +438,7 @@ def disposal_decide(
     if not approve and not reason:
         raise ValidationError({"reason": _("Say why you reject the list.")})
     with transaction.atomic():
-        locked = DisposalList.objects.select_for_update().get(pk=disposal_list.pk)
+        locked = DisposalList.objects.select_for_update(of=("self",)).get(pk=disposal_list.pk)
         member = DisposalCommitteeMember.objects.filter(disposal_list=locked, user=actor).first()
         if member is None or not can_approve_disposal(user=actor):
             raise PermissionDenied(_("You are not on this list's committee."))
@@ -611,7 +615,7 @@ def disposal_execute(*, actor: Any, disposal_list: DisposalList) -> DisposalList
     _require_archive(actor)
     files: list[str] = []
     with transaction.atomic():
-        locked = DisposalList.objects.select_for_update().get(pk=disposal_list.pk)
+        locked = DisposalList.objects.select_for_update(of=("self",)).get(pk=disposal_list.pk)
         if locked.status != DisposalListStatus.APPROVED:
             raise ValidationError(
                 {"disposal_list": _("Only a list approved by its whole committee is executed.")}
@@ -630,7 +634,7 @@ def disposal_execute(*, actor: Any, disposal_list: DisposalList) -> DisposalList
         )
         dossiers = {
             d.pk: d
-            for d in Dossier.objects.select_for_update()
+            for d in Dossier.objects.select_for_update(of=("self",))
             .select_related("file_plan_code", "unit")
             .filter(pk__in=[i.dossier_id for i in items])
             .order_by("pk")
@@ -662,7 +666,7 @@ def disposal_execute(*, actor: Any, disposal_list: DisposalList) -> DisposalList
             dossier = dossiers[item.dossier_id]
             if locked.action == DisposalAction.DESTROY:
                 documents = (
-                    Document.objects.select_for_update()
+                    Document.objects.select_for_update(of=("self",))
                     .select_related("file_plan_code")
                     .filter(filing__dossier=dossier, tombstone__isnull=True)
                     .order_by("pk")
