@@ -1,0 +1,115 @@
+"""Applications through ``cases.actions.case_submit`` on PostgreSQL: one transaction
+each (applicant, case with tracking code, a PDF attachment stored, the incoming document
+numbered in EBYS, the service's process started with its first work item, audit event,
+outbox row). Ratio to L1 — target ≥ 0.04 × L1 (issue 5)."""
+
+from __future__ import annotations
+
+import itertools
+import time
+from typing import Any
+
+from bench.harness import Context, Result, log
+
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+PROCESS = (
+    b'<?xml version="1.0" encoding="UTF-8"?>'
+    b'<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" '
+    b'id="defs" targetNamespace="urn:cinar:bench">'
+    b'<bpmn:process id="bench_case" isExecutable="true"><bpmn:startEvent id="start"/>'
+    b'<bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="review"/>'
+    b'<bpmn:userTask id="review" name="Review"/>'
+    b'<bpmn:sequenceFlow id="f2" sourceRef="review" targetRef="end"/>'
+    b'<bpmn:endEvent id="end" name="Done"/></bpmn:process></bpmn:definitions>'
+)
+
+
+def _world() -> tuple[Any, Any]:
+    from django.contrib.auth import get_user_model
+
+    from cinar.catalog.actions import service_create
+    from cinar.catalog.models import Service
+    from cinar.organization.actions import unit_create
+    from cinar.organization.models import Unit
+    from cinar.workflow.actions import process_version_import
+
+    user_model = get_user_model()
+    admin, _ = user_model.objects.get_or_create(
+        username="bench-cases", defaults={"kind": "staff", "is_superuser": True}
+    )
+    citizen, _ = user_model.objects.get_or_create(
+        username="bench-citizen",
+        defaults={
+            "kind": "citizen",
+            "tckn": "10000000146",
+            "email": "bench@example.com",
+            "notification_channel": "email",
+        },
+    )
+    unit = Unit.objects.filter(code="BENCHC").first() or unit_create(
+        actor=None, name="Bench unit", kind="municipality", code="BENCHC", detsis_number="99000001"
+    )
+    process_version_import(actor=admin, xml=PROCESS, filename="bench_case.bpmn")
+    if not Service.objects.filter(code="BNC-001").exists():
+        service_create(
+            actor=admin,
+            code="BNC-001",
+            name="Bench service",
+            unit=unit,
+            legal_basis="-",
+            completion_days=10,
+            channels=["web"],
+            process_key="bench_case",
+        )
+    return admin, citizen
+
+
+def run(ctx: Context) -> list[Result]:
+    ctx.django()
+    import io
+
+    from cinar.cases.actions import case_submit
+    from cinar.cases.types import ApplicantInput
+
+    _admin, citizen = _world()
+    counter = itertools.count()
+
+    def submit() -> None:
+        f = io.BytesIO(PDF)
+        f.name = "dilekce.pdf"
+        case_submit(
+            actor=citizen,
+            service_code="BNC-001",
+            channel="web",
+            applicant=ApplicantInput(user=citizen),
+            form_data={},
+            description="bench",
+            attachments=[f],
+            idempotency_key=f"bench-{ctx.run_id}-{next(counter)}",
+        )
+
+    log("cases: warm-up")
+    for _ in range(10):
+        submit()
+    seconds = ctx.seconds(6)
+    log(f"cases: case_submit, {seconds:.0f} s")
+    n = 0
+    t0 = time.perf_counter()
+    while time.perf_counter() - t0 < seconds:
+        submit()
+        n += 1
+    rate = n / (time.perf_counter() - t0)
+    l1 = ctx.limits.get("L1")
+    note = (
+        f"{rate / l1.value:.3f}× L1 (target ≥ 0.04)" if l1 else "target ≥ 0.04× L1"
+    ) + "; one client, PDF attachment, EBYS number, process start, outbox"
+    return [
+        Result(
+            key="cases.submit",
+            name="applications through case_submit",
+            value=rate,
+            unit="cases/s",
+            limit="L1",
+            notes=note,
+        )
+    ]
