@@ -151,3 +151,23 @@ def _copy(case: Case, fresh: Case) -> None:
         "due_at",
     ):
         setattr(case, name, getattr(fresh, name))
+
+
+def cases_sync_pending(*, limit: int = 500) -> int:
+    """Sync open cases whose process wrote events they have not seen (the periodic
+    ``cinar.cases.tasks.sync``: step-changed and completed notifications go out even
+    when nobody opens the case). Returns how many were synced."""
+    from django.db.models import F, Max
+
+    pending = (
+        Case.objects.open()
+        .filter(process_instance__isnull=False)
+        .annotate(last_event=Max("process_instance__events__id"))
+        .filter(last_event__gt=F("synced_event_id"))
+        .order_by("pk")[:limit]
+    )
+    count = 0
+    for case in pending:
+        case_sync_from_process(case=case)
+        count += 1
+    return count

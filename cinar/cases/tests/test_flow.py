@@ -195,3 +195,15 @@ def test_handlers(world):
     case.refresh_from_db()
     assert case.status == CaseStatus.CLOSED and case.outcome == "Tamam"
     assert notify_applicant(HandlerCall(name="n", element_id="t", data={})) is None
+
+
+def test_periodic_sync_catches_up(world):
+    from cinar.cases.sync import cases_sync_pending
+
+    case = _submit(world)
+    assert cases_sync_pending() == 0
+    work_item_complete(actor=world.staff, work_item=_open_item(case), data={})
+    assert cases_sync_pending() == 1
+    case.refresh_from_db()
+    assert case.status == CaseStatus.IN_PROGRESS
+    assert cases_sync_pending() == 0
