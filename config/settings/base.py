@@ -210,6 +210,7 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "workflow-sla-sweep": {"task": "cinar.workflow.tasks.sla_sweep", "schedule": 60.0},
     "notifications-drain": {"task": "cinar.notifications.tasks.drain", "schedule": 30.0},
     "documents-kep-poll": {"task": "cinar.documents.tasks.kep_poll", "schedule": 60.0},
+    "cases-sync": {"task": "cinar.cases.tasks.sync", "schedule": 60.0},
 }
 
 # --- caches -------------------------------------------------------------------------------
