@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from django import forms
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
@@ -91,7 +92,7 @@ def verify_document(request: HttpRequest, code: str) -> HttpResponse:
 
 @never_cache
 @require_GET
-def verify_pdf(request: HttpRequest, code: str) -> HttpResponse:
+def verify_pdf(request: HttpRequest, code: str) -> HttpResponseBase:
     """The signed PDF, for codes of documents the visitor may download."""
     if verification.verification_throttled(request):
         return _throttled(request)
