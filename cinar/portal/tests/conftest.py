@@ -1,0 +1,79 @@
+"""Portal personas on the demo data (its services have their processes): citizens A and
+B, a company user, staff of the responsible unit and a stranger's staff, plus helpers."""
+
+from __future__ import annotations
+
+import importlib
+import io
+import itertools
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from django.core.cache import cache
+from django.utils import timezone
+
+from cinar.cases.actions import case_submit
+from cinar.cases.types import ApplicantInput, Location
+from cinar.identity.models import User
+from cinar.identity.tests.factories import CitizenFactory, CompanyUserFactory, StaffFactory
+
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+FORM = {"basvuru_turu": "sikayet", "konu": "aydinlatma", "aciklama": "Lamba yanmıyor"}
+_keys = itertools.count(1)
+
+
+def upload(name: str = "dilekce.pdf", content: bytes = PDF) -> io.BytesIO:
+    f = io.BytesIO(content)
+    f.name = name
+    return f
+
+
+@dataclass
+class People:
+    a: Any
+    b: Any
+    company: Any
+    staff: Any
+    admin: Any
+
+
+@pytest.fixture(autouse=True)
+def _clear_cache():
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def demo(db):
+    # Imported by name: tests sit in the portal layer, the demo above it.
+    importlib.import_module("cinar.demo.actions").demo_load(now=timezone.now())
+
+
+@pytest.fixture
+def people(demo) -> People:
+    return People(
+        a=CitizenFactory(phone="+905551112233"),
+        b=CitizenFactory(phone="+905554445566"),
+        company=CompanyUserFactory(),
+        staff=StaffFactory(),
+        admin=User.objects.get(username="admin"),
+    )
+
+
+def submit(user, *, latitude=None, longitude=None, **kw):
+    location = None
+    if latitude is not None:
+        location = Location(latitude=latitude, longitude=longitude)
+    return case_submit(
+        actor=user,
+        service_code=kw.pop("service_code", "BLD-001"),
+        channel="web",
+        applicant=ApplicantInput(user=user),
+        form_data=kw.pop("form_data", FORM),
+        description=kw.pop("description", "Sokak lambası yanmıyor"),
+        attachments=kw.pop("attachments", [upload()]),
+        location=location,
+        idempotency_key=f"portal-test-{next(_keys)}",
+    )

@@ -1,0 +1,344 @@
+"""Applying for a service, and the citizen's own applications: list, detail (timeline,
+diagram, messages, document requests, results, rating) and the files they may download.
+
+Every case is loaded through ``case_get_for_user`` (404 for anyone else's); the views
+parse input, call one action of ``cinar.cases.actions`` and render."""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from cinar.cases import actions as case_actions
+from cinar.cases import queries as case_queries
+from cinar.cases.types import ApplicantInput, Location
+from cinar.catalog import queries as catalog
+from cinar.catalog.forms import service_form_class
+from cinar.catalog.models import Channel, Service
+from cinar.portal.forms import (
+    ApplicationExtrasForm,
+    DocumentUploadForm,
+    MessageForm,
+    RatingForm,
+)
+
+#: Category codes whose services are requests/complaints and take a location.
+LOCATION_CATEGORIES = frozenset({"istek-sikayet"})
+#: ValidationError keys of case_submit that belong to the extras form.
+EXTRA_KEYS = {
+    "description": "description",
+    "attachments": "attachments",
+    "latitude": "latitude",
+    "longitude": "longitude",
+    "address_text": "address_text",
+    "uavt_code": "address_text",
+}
+
+
+def _takes_location(service: Service) -> bool:
+    return service.category is not None and service.category.code in LOCATION_CATEGORIES
+
+
+def _web_service(code: str) -> Service:
+    service = catalog.service_get_public(code=code)
+    if Channel.WEB not in (service.channels or []):
+        raise Http404
+    return service
+
+
+def _apply_errors(error: ValidationError, form: Any, extras: ApplicationExtrasForm) -> None:
+    """Put case_submit's field-keyed messages next to their fields."""
+    if not hasattr(error, "error_dict"):
+        extras.add_error(None, error)
+        return
+    for key, errors in error.message_dict.items():
+        if key in form.fields:
+            form.add_error(key, errors)
+        elif key == "location":
+            target = "latitude" if "latitude" in extras.fields else None
+            extras.add_error(target, errors)
+        elif EXTRA_KEYS.get(key) in extras.fields:
+            extras.add_error(EXTRA_KEYS[key], errors)
+        else:
+            extras.add_error(None, errors)
+
+
+@login_required
+def apply(request: HttpRequest, code: str) -> HttpResponse:
+    service = _web_service(code)
+    with_location = _takes_location(service)
+    form_class = service_form_class(service=service)
+    if request.method == "POST":
+        form = form_class(request.POST)
+        extras = ApplicationExtrasForm(request.POST, request.FILES, with_location=with_location)
+        if form.is_valid() and extras.is_valid():
+            data = extras.cleaned_data
+            location = None
+            if with_location and (data.get("latitude") is not None or data.get("address_text")):
+                location = Location(
+                    latitude=data.get("latitude"),
+                    longitude=data.get("longitude"),
+                    address_text=data.get("address_text") or "",
+                )
+            try:
+                case = case_actions.case_submit(
+                    actor=request.user,
+                    service_code=service.code,
+                    channel=Channel.WEB,
+                    applicant=ApplicantInput(user=request.user),
+                    form_data=form.attribute_data(),
+                    description=data.get("description") or "",
+                    attachments=tuple(data.get("attachments") or ()),
+                    location=location,
+                    idempotency_key=str(data["idempotency_key"]),
+                    language=get_language() or "tr",
+                )
+            except ValidationError as error:
+                _apply_errors(error, form, extras)
+            else:
+                return redirect("portal:apply_done", pk=case.pk)
+    else:
+        form = form_class()
+        extras = ApplicationExtrasForm(with_location=with_location)
+    return render(
+        request,
+        "portal/apply.html",
+        {
+            "service": service,
+            "form": form,
+            "extras": extras,
+            "with_location": with_location,
+            "has_errors": form.is_bound and bool(form.errors or extras.errors),
+        },
+    )
+
+
+def _decimal(value: str | None) -> Decimal | None:
+    try:
+        result = Decimal((value or "").strip())
+    except InvalidOperation:
+        return None
+    return result if result.is_finite() else None
+
+
+def _point(data: Any) -> tuple[Decimal, Decimal] | None:
+    lat = _decimal(data.get("case-latitude") or data.get("latitude"))
+    lon = _decimal(data.get("case-longitude") or data.get("longitude"))
+    if lat is None or lon is None or not (-90 <= lat <= 90 and -180 <= lon <= 180):
+        return None
+    return lat, lon
+
+
+@login_required
+@require_GET
+def nearby(request: HttpRequest, code: str) -> HttpResponse:
+    """htmx partial: similar open reports near the chosen point."""
+    service = _web_service(code)
+    point = _point(request.GET)
+    cases = []
+    if point and _takes_location(service):
+        cases = list(
+            case_queries.cases_nearby(
+                service_code=service.code, latitude=point[0], longitude=point[1]
+            )[:10]
+        )
+    return render(
+        request,
+        "portal/_nearby.html",
+        {"service": service, "cases": cases, "point": point},
+    )
+
+
+@login_required
+@require_POST
+def follow(request: HttpRequest, code: str) -> HttpResponse:
+    """Follow a similar report instead of filing a new one. Only a case the nearby
+    query shows for the same point can be followed."""
+    service = _web_service(code)
+    point = _point(request.POST)
+    try:
+        pk = int(request.POST.get("case", ""))
+    except ValueError:
+        raise Http404 from None
+    if point is None:
+        raise Http404
+    found = [
+        c
+        for c in case_queries.cases_nearby(
+            service_code=service.code, latitude=point[0], longitude=point[1]
+        )
+        if c.pk == pk
+    ]
+    if not found:
+        raise Http404
+    case_actions.case_follow(actor=request.user, case=found[0])
+    messages.success(
+        request,
+        _("You now follow report %(code)s; we will tell you when it changes.")
+        % {"code": found[0].tracking_code_display},
+    )
+    return redirect("portal:my_cases")
+
+
+@login_required
+def apply_done(request: HttpRequest, pk: int) -> HttpResponse:
+    case = _own_case(request, pk)
+    return render(request, "portal/apply_done.html", {"case": case})
+
+
+@login_required
+def my_cases(request: HttpRequest) -> HttpResponse:
+    cases = list(case_queries.cases_for_applicant(user=request.user))
+    return render(request, "portal/my_cases.html", {"cases": cases})
+
+
+def _own_case(request: HttpRequest, pk: int) -> Any:
+    """The user's own application: the portal is the applicant's view, so even staff who
+    may see the case in the back office get a 404 here."""
+    case = case_queries.case_get_for_user(user=request.user, pk=pk)
+    if case.applicant_id != request.user.pk:
+        raise Http404
+    return case
+
+
+def _detail_context(case: Any, **forms: Any) -> dict[str, Any]:
+    state = case_queries.case_diagram_state(case=case) or {}
+    markers = {k: list(state.get(k) or []) for k in ("completed", "current", "pending")}
+    open_requests = [r for r in case.document_requests.all() if r.status == "open"]
+    return {
+        "case": case,
+        # Messages have their own section below.
+        "timeline": [
+            e for e in case_queries.case_timeline(case=case) if e.public and e.kind != "message"
+        ],
+        "has_diagram": bool(state.get("xml")),
+        "markers": markers,
+        "case_messages": list(case.messages.select_related("author").order_by("created_at")),
+        "open_requests": open_requests,
+        "attachments": list(case.attachments.order_by("created_at", "pk")),
+        "message_form": forms.get("message_form") or MessageForm(),
+        "upload_pairs": [(r, DocumentUploadForm(prefix=f"req{r.pk}")) for r in open_requests],
+        "rating_form": forms.get("rating_form") or RatingForm(),
+        "can_rate": not case.is_open and case.rating is None,
+    }
+
+
+@login_required
+def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    case = _own_case(request, pk)
+    return render(request, "portal/case_detail.html", _detail_context(case))
+
+
+@login_required
+@require_GET
+def case_diagram(request: HttpRequest, pk: int) -> HttpResponse:
+    """The process diagram's XML for bpmn-js (markers come with the page)."""
+    case = _own_case(request, pk)
+    xml = (case_queries.case_diagram_state(case=case) or {}).get("xml")
+    if not xml:
+        raise Http404
+    return HttpResponse(xml, content_type="application/xml; charset=utf-8")
+
+
+def _field_errors(error: ValidationError) -> list[str]:
+    if hasattr(error, "error_dict"):
+        return [m for msgs in error.message_dict.values() for m in msgs]
+    return list(error.messages)
+
+
+@login_required
+@require_POST
+def case_message(request: HttpRequest, pk: int) -> HttpResponse:
+    case = _own_case(request, pk)
+    form = MessageForm(request.POST)
+    if form.is_valid():
+        try:
+            case_actions.case_message_post(
+                actor=request.user, case=case, text=form.cleaned_data["text"]
+            )
+        except ValidationError as error:
+            for msg in _field_errors(error):
+                form.add_error("text", msg)
+        else:
+            messages.success(request, _("Your message has been sent."))
+            return redirect("portal:case_detail", pk=case.pk)
+    context = _detail_context(case, message_form=form)
+    return render(request, "portal/case_detail.html", context, status=400)
+
+
+@login_required
+@require_POST
+def case_upload(request: HttpRequest, pk: int, request_pk: int) -> HttpResponse:
+    case = _own_case(request, pk)
+    doc_request = case.document_requests.filter(pk=request_pk, status="open").first()
+    if doc_request is None:
+        raise Http404
+    form = DocumentUploadForm(request.POST, request.FILES, prefix=f"req{doc_request.pk}")
+    if form.is_valid():
+        try:
+            case_actions.case_document_add(
+                actor=request.user,
+                case=case,
+                request=doc_request,
+                files=tuple(form.cleaned_data["documents"]),
+            )
+        except ValidationError as error:
+            for msg in _field_errors(error):
+                form.add_error("documents", msg)
+        else:
+            messages.success(request, _("Thank you, your document has been received."))
+            return redirect("portal:case_detail", pk=case.pk)
+    context = _detail_context(case)
+    context["upload_pairs"] = [
+        (r, form if r.pk == doc_request.pk else DocumentUploadForm(prefix=f"req{r.pk}"))
+        for r in context["open_requests"]
+    ]
+    return render(request, "portal/case_detail.html", context, status=400)
+
+
+@login_required
+@require_POST
+def case_rating(request: HttpRequest, pk: int) -> HttpResponse:
+    case = _own_case(request, pk)
+    form = RatingForm(request.POST)
+    if form.is_valid():
+        try:
+            case_actions.case_rate(
+                actor=request.user,
+                case=case,
+                score=form.cleaned_data["score"],
+                comment=form.cleaned_data["comment"],
+            )
+        except ValidationError as error:
+            for msg in _field_errors(error):
+                form.add_error(None, msg)
+        else:
+            messages.success(request, _("Thank you for rating this service."))
+            return redirect("portal:case_detail", pk=case.pk)
+    context = _detail_context(case, rating_form=form)
+    return render(request, "portal/case_detail.html", context, status=400)
+
+
+@login_required
+@require_GET
+def case_attachment(request: HttpRequest, pk: int, attachment_pk: int) -> FileResponse:
+    """A file of the applicant's own case (their uploads and the results sent to them)."""
+    case = _own_case(request, pk)
+    attachment = case.attachments.filter(pk=attachment_pk).first()
+    if attachment is None:
+        raise Http404
+    return FileResponse(
+        attachment.file.open("rb"),
+        as_attachment=True,
+        filename=attachment.name,
+        content_type=attachment.content_type,
+    )
