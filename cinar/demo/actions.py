@@ -13,6 +13,7 @@ from cinar.core.identity_numbers import tckn_with_checksum, vkn_with_checksum
 from cinar.demo import data
 from cinar.demo.documents import demo_documents_load
 from cinar.demo.processes import demo_processes_load
+from cinar.documents.template_actions import document_templates_demo_load
 from cinar.identity import actions as identity_actions
 from cinar.identity.models import NotificationChannel, User
 from cinar.organization import actions as org
@@ -121,6 +122,7 @@ def demo_load(*, now: dt.datetime) -> Summary:
     # Each service's BPMN process, imported and linked (Service.process_key).
     demo_processes_load(actor=staff["admin"], services=services)
 
+    document_templates_demo_load(actor=staff["admin"])
     demo_documents_load(staff=staff, units=units)
 
     for user in User.objects.filter(kind="staff"):

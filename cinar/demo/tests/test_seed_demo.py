@@ -59,6 +59,11 @@ def test_seed_demo_builds_the_structures_of_the_seeds(capsys):
     assert resolution.recipient.username == "bim.sef"
     assert resolution.on_behalf_of.username == "bim.mudur"
 
+    # Letters can be drafted from the demo templates.
+    from cinar.documents.models import DocumentTemplate
+
+    assert DocumentTemplate.objects.count() == 4
+
     # Everything was audited, and the chain is intact.
     checked, problem = audit_chain_verify()
     assert problem is None and checked > 50
