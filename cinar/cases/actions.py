@@ -29,7 +29,13 @@ from cinar.cases.models import (
     CaseStatus,
     DocumentRequestStatus,
 )
-from cinar.cases.sync import case_close_locked, case_sync_from_process, case_url, notify
+from cinar.cases.sync import (
+    case_close_locked,
+    case_process_position,
+    case_sync_from_process,
+    case_url,
+    notify,
+)
 from cinar.cases.types import ApplicantInput, Location
 from cinar.catalog.models import Channel, Service
 from cinar.catalog.queries import service_form_validate
@@ -64,11 +70,7 @@ DOCUMENT_REQUEST_MESSAGE = "belge_eklendi"
 _KPS_PURPOSE = "Application registration (başvuru kaydı)"
 
 
-class _Duplicate(Exception):
-    pass
-
-
-class _CodeCollision(Exception):
+class _Conflict(Exception):
     pass
 
 
@@ -323,12 +325,11 @@ def case_submit(
                 key=key,
                 language=(language or "tr")[:8],
             )
-        except _Duplicate:
+        except _Conflict:
             found = Case.objects.filter(idempotency_scope=scope, idempotency_key=key).first()
             if found is not None:
                 return found
-        except _CodeCollision:
-            continue
+            # A tracking-code collision (or a racing twin that rolled back): try again.
     raise RuntimeError("Could not allocate a tracking code")  # pragma: no cover
 
 
@@ -362,16 +363,11 @@ def _create(
             **place,
         )
         try:
-            with transaction.atomic():
-                case.save()
+            case.save()
         except IntegrityError:
-            if Case.objects.filter(idempotency_scope=scope, idempotency_key=key).exists():
-                raise _Duplicate from None
-            if Case.objects.filter(tracking_code=case.tracking_code).exists():
-                raise _CodeCollision from None
-            # Under PostgreSQL the row we collided with may be uncommitted then rolled
-            # back; let the caller try again.
-            raise _Duplicate from None
+            # Same key (a concurrent double click) or, rarely, the same tracking code:
+            # the caller looks the key up once this transaction has rolled back.
+            raise _Conflict from None
         _store(case, files, actor)
         registrar = _registrar(actor, service.unit)
         sender = (
@@ -418,9 +414,17 @@ def _create(
         case.document = document
         case.process_instance = instance
         case.due_at = instance.due_at
-        case.save(update_fields=["document", "process_instance", "due_at"])
-        # Steps already made at start are "received", not changes to announce.
-        case_sync_from_process(case=case, announce=False)
+        # Steps made at start are part of "received", not changes to announce.
+        case.synced_event_id, case.current_step = case_process_position(instance=instance)
+        case.save(
+            update_fields=[
+                "document",
+                "process_instance",
+                "due_at",
+                "synced_event_id",
+                "current_step",
+            ]
+        )
         audit_record(
             actor=_user(actor),
             action="cases.case.submitted",
