@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from django.conf import settings
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpResponseRedirect
 from django.urls import reverse
@@ -83,6 +84,8 @@ class Open311View(APIView):
             code, description = exc.status, exc.description
         elif isinstance(exc, Http404 | exceptions.NotFound):
             code, description = status.HTTP_404_NOT_FOUND, _("Not found.")
+        elif isinstance(exc, DjangoPermissionDenied):
+            code, description = status.HTTP_403_FORBIDDEN, str(exc) or _("Not allowed.")
         elif isinstance(exc, DjangoValidationError):
             code, description = status.HTTP_400_BAD_REQUEST, _validation_text(exc)
         elif isinstance(exc, exceptions.Throttled):
