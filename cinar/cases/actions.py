@@ -238,7 +238,8 @@ def _idempotency_scope(channel: str, fields: dict[str, Any], actor: Any) -> str:
         who = f"v{fields['applicant_vkn']}"
     else:
         actor_user = _user(actor)
-        who = f"a{actor_user.pk}" if actor_user else f"p{fields['applicant_phone']}"
+        contact = fields["applicant_phone"] or fields["applicant_email"]
+        who = f"a{actor_user.pk}" if actor_user else f"c{contact}"
     return f"{channel}:{who}"[:120]
 
 
