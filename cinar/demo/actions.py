@@ -16,6 +16,7 @@ from cinar.demo.processes import demo_processes_load
 from cinar.documents.template_actions import document_templates_demo_load
 from cinar.identity import actions as identity_actions
 from cinar.identity.models import NotificationChannel, User
+from cinar.open311.actions import open311_demo_client
 from cinar.organization import actions as org
 from cinar.organization.models import Unit
 
@@ -123,6 +124,7 @@ def demo_load(*, now: dt.datetime) -> Summary:
     demo_processes_load(actor=staff["admin"], services=services)
 
     document_templates_demo_load(actor=staff["admin"])
+    open311_demo_client()
     demo_documents_load(staff=staff, units=units)
 
     for user in User.objects.filter(kind="staff"):

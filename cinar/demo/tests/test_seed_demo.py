@@ -64,6 +64,11 @@ def test_seed_demo_builds_the_structures_of_the_seeds(capsys):
 
     assert DocumentTemplate.objects.count() == 4
 
+    # A demo Open311 client application (its key is in the README).
+    from cinar.open311.models import ClientApplication
+
+    assert ClientApplication.objects.filter(name="Çınar Mobil (demo)").exists()
+
     # Everything was audited, and the chain is intact.
     checked, problem = audit_chain_verify()
     assert problem is None and checked > 50
