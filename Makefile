@@ -6,11 +6,14 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 export DJANGO_SETTINGS_MODULE ?= config.settings.local
 
-.PHONY: install run serve worker test test-postgres test-browser lint format bench messages clean
+.PHONY: install system-packages run serve worker test test-postgres test-browser lint format bench messages clean
 
 # The environment alone: Python packages in .venv, front-end packages from npm copied
 # into static/vendor, compiled translations.
-install: $(VENV)/.installed static/vendor/.installed locale/.compiled
+install: system-packages $(VENV)/.installed static/vendor/.installed locale/.compiled
+
+system-packages:
+	@scripts/system_packages.sh
 
 $(VENV)/.installed: pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 is required ($(PYTHON) not found)"; exit 1; }
