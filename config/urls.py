@@ -20,6 +20,7 @@ urlpatterns = [
     path("dogrula/", include("cinar.documents.public_urls")),
     path("staff/notifications/", include("cinar.notifications.urls")),
     path("staff/cases/", include("cinar.cases.urls")),
+    path("staff/insights/", include("cinar.insights.urls")),
     path("open311/v2/", include("cinar.open311.urls")),
     path("api/", include("cinar.api.urls")),
     path("", include("cinar.portal.urls")),

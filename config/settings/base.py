@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "cinar.portal",
     "cinar.open311",
     "cinar.api",
+    "cinar.insights",
     "cinar.demo",
 ]
 
@@ -211,6 +212,7 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "notifications-drain": {"task": "cinar.notifications.tasks.drain", "schedule": 30.0},
     "documents-kep-poll": {"task": "cinar.documents.tasks.kep_poll", "schedule": 60.0},
     "cases-sync": {"task": "cinar.cases.tasks.sync", "schedule": 60.0},
+    "insights-rollups": {"task": "cinar.insights.tasks.rollups_update", "schedule": 30.0},
 }
 
 # --- caches -------------------------------------------------------------------------------

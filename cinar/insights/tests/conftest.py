@@ -1,0 +1,1 @@
+from cinar.cases.tests.conftest import login, world  # noqa: F401  (shared fixtures)
