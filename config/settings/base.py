@@ -352,3 +352,9 @@ CINAR_INTEGRATIONS["mersis"] = _registry_backend(
 CINAR_INTEGRATIONS["detsis"] = _registry_backend(
     "detsis", "cinar.integrations.detsis.sandbox.SandboxDETSIS"
 )
+
+# External conformance material (standard test suites) kept beside the repository, read in
+# place by tests and by `manage.py bpmn_conformance_report`.
+CINAR_SHARED_EXT_DIR = Path(
+    env_str("CINAR_SHARED_EXT_DIR", str(BASE_DIR.parent / "shared" / "ext"))
+)
