@@ -169,3 +169,10 @@ def test_desk_registration_shows_field_errors(client, world):
     )
     assert response.status_code == 200
     assert "tckn" in response.context["applicant_form"].errors
+
+
+def test_register_start_lists_services_with_a_process(client, world):
+    login(client, world.staff)
+    response = client.get(reverse("cases:register"))
+    assert response.status_code == 200
+    assert "TST-001" in response.content.decode()
