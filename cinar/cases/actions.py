@@ -10,6 +10,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Permission
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
@@ -41,6 +42,7 @@ from cinar.catalog.models import Channel, Service
 from cinar.catalog.queries import service_form_validate
 from cinar.core.identity_numbers import is_valid_tckn, is_valid_vkn
 from cinar.documents.actions import SenderInput, document_register_incoming
+from cinar.documents.permissions import DocumentPermission
 from cinar.integrations.kps import identity_registry
 from cinar.integrations.kps.protocol import LifeStatus
 from cinar.integrations.registry import IntegrationError
@@ -95,7 +97,8 @@ def _json_safe(value: Any) -> Any:
 
 def _registrar(actor: Any, unit: Any) -> Any:
     """Who registers the incoming document in EBYS: the operator when they may, else the
-    municipality's intake account (a staff account that cannot log in)."""
+    municipality's intake account: a staff account that cannot log in and holds only the
+    permission to register incoming documents (never a superuser)."""
     if is_staff_user(actor) and user_has_permission(
         user=actor, perm="documents.register_incoming", unit=unit
     ):
@@ -109,11 +112,15 @@ def _registrar(actor: Any, unit: Any) -> Any:
             first_name="Çınar",
             last_name="Başvuru Kayıt",
             kind="staff",
-            is_superuser=True,
+            is_superuser=False,
             is_staff=False,
         )
         registrar.set_unusable_password()
         registrar.save()
+        app_label, codename = str(DocumentPermission.REGISTER_INCOMING).split(".", 1)
+        registrar.user_permissions.add(
+            Permission.objects.get(content_type__app_label=app_label, codename=codename)
+        )
     return registrar
 
 

@@ -202,3 +202,12 @@ def test_desk_registration_refuses_bad_and_deceased_tckn(world):
             )
         assert "tckn" in exc.value.message_dict
     assert Case.objects.count() == 0
+
+
+def test_citizen_applications_are_registered_by_an_intake_account_that_is_no_superuser(world):
+    case = _web(world)
+    registrar = case.document.created_by
+    assert registrar.username == "cinar-basvuru"
+    assert not registrar.is_superuser and not registrar.has_usable_password()
+    assert registrar.has_perm("documents.register_incoming")
+    assert not registrar.has_perm("documents.manage_archive")
