@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from django.db import transaction
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from cinar.cases.demo import cases_demo_load
 from cinar.catalog.demo import catalog_demo_services
 from cinar.core.identity_numbers import tckn_with_checksum, vkn_with_checksum
 from cinar.demo import data
@@ -151,6 +152,8 @@ def demo_load(*, now: dt.datetime) -> Summary:
         phone=data.COMPANY["phone"],
         password=data.DEMO_PASSWORD,
     )
+    # Applications on several channels, started through the one intake action.
+    cases_demo_load(actor=staff["dhm.idari"])
     return Summary(
         units=len(units),
         staff=len(staff),

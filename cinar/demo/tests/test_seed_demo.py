@@ -64,6 +64,13 @@ def test_seed_demo_builds_the_structures_of_the_seeds(capsys):
 
     assert DocumentTemplate.objects.count() == 4
 
+    # Applications arrived on several channels, each with its process running.
+    from cinar.cases.models import Case
+
+    assert Case.objects.count() == 4
+    assert Case.objects.values("channel").distinct().count() >= 3
+    assert all(case.process_instance_id for case in Case.objects.all())
+
     # A demo Open311 client application (its key is in the README).
     from cinar.open311.models import ClientApplication
 
