@@ -69,7 +69,12 @@ def test_generate_load_command_prints_rate(world, capsys):
     assert "Deleted 30" in capsys.readouterr().out
 
 
-def test_rollups_incremental_equals_full_recompute(world):
+@pytest.fixture
+def no_rebuild(monkeypatch):
+    monkeypatch.setattr("cinar.insights.rollups.REBUILD_BACKLOG", 10**9)
+
+
+def test_rollups_incremental_equals_full_recompute(world, no_rebuild):
     load_generate(cases=150, seed=5, days=40)
     rollups_update(batch=37)
     incremental = snapshot()
@@ -84,7 +89,20 @@ def test_rollups_incremental_equals_full_recompute(world):
     assert snapshot() == incremental
 
 
-def test_rollups_duplicate_processing_is_idempotent(world):
+def test_rollups_large_backlog_rebuilds_once(world, monkeypatch):
+    load_generate(cases=50, seed=4, days=20)
+    monkeypatch.setattr("cinar.insights.rollups.REBUILD_BACKLOG", 1)
+    rollups_update(batch=5)  # backlog > 1 batch: one full pass
+    first = snapshot()
+    assert sum(r[4] for r in first[0]) == 50
+    last = ProcessEvent.objects.order_by("-id").first().id
+    assert RollupCursor.objects.get(name="events").position == last
+    load_generate(cases=3, seed=5, days=20)
+    rollups_update(batch=1000)
+    assert sum(r[4] for r in snapshot()[0]) == 53
+
+
+def test_rollups_duplicate_processing_is_idempotent(world, no_rebuild):
     load_generate(cases=80, seed=7, days=20)
     rollups_update()
     first = snapshot()
