@@ -45,6 +45,7 @@ from cinar.documents.actions import SenderInput, document_register_incoming
 from cinar.documents.permissions import DocumentPermission
 from cinar.integrations.kps import identity_registry
 from cinar.integrations.kps.protocol import LifeStatus
+from cinar.integrations.mersis import company_registry
 from cinar.integrations.registry import IntegrationError
 from cinar.organization.queries import is_staff_user, user_has_permission
 from cinar.workflow.actions import process_instance_message, process_instance_start
@@ -122,6 +123,30 @@ def _registrar(actor: Any, unit: Any) -> Any:
             Permission.objects.get(content_type__app_label=app_label, codename=codename)
         )
     return registrar
+
+
+def _company_sender(case: Case) -> SenderInput:
+    """A company applicant as an EBYS sender: EBYS files companies by MERSİS number, so it
+    is looked up from the VKN in MERSİS (the registry is the source, not the applicant)."""
+    mersis_number = ""
+    if case.applicant_vkn:
+        try:
+            company = company_registry().company_by_vkn(case.applicant_vkn)
+        except IntegrationError as exc:
+            if exc.retryable:
+                raise ValidationError(
+                    {"applicant": _("The company registry (MERSİS) is not answering; try again.")}
+                ) from exc
+            raise ValidationError(
+                {"applicant": _("No company with this tax number was found in MERSİS.")}
+            ) from exc
+        mersis_number = company.mersis_no
+    return SenderInput(
+        kind="company",
+        name=case.applicant_company,
+        mersis_number=mersis_number,
+        email=case.applicant_email,
+    )
 
 
 def _check_service(*, actor: Any, service_code: str, channel: str) -> Service:
@@ -379,7 +404,7 @@ def _create(
         _store(case, files, actor)
         registrar = _registrar(actor, service.unit)
         sender = (
-            SenderInput(kind="company", name=case.applicant_company, email=case.applicant_email)
+            _company_sender(case)
             if case.applicant_vkn or (case.applicant_company and not case.applicant_tckn)
             else SenderInput(
                 kind="person",

@@ -114,4 +114,6 @@ def world(db):
 @pytest.fixture
 def demo(db):
     # Imported by name: tests sit in the cases layer, the demo above it.
-    importlib.import_module("cinar.demo.actions").demo_load(now=timezone.now())
+    importlib.import_module("cinar.demo.actions").demo_load(
+        now=timezone.now(), with_applications=False
+    )

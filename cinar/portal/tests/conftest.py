@@ -48,7 +48,9 @@ def _clear_cache():
 @pytest.fixture
 def demo(db):
     # Imported by name: tests sit in the portal layer, the demo above it.
-    importlib.import_module("cinar.demo.actions").demo_load(now=timezone.now())
+    importlib.import_module("cinar.demo.actions").demo_load(
+        now=timezone.now(), with_applications=False
+    )
 
 
 @pytest.fixture

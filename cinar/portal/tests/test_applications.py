@@ -297,17 +297,11 @@ def test_form_fixture_matches_service():
     assert set(FORM) == {"basvuru_turu", "konu", "aciklama"}
 
 
-@pytest.mark.xfail(
-    reason="case_submit registers a company applicant's incoming document without the "
-    "MERSİS number documents requires (sender_mersis_number); reported to cases",
-    strict=False,
-)
 def test_company_user_applies_for_the_company(client, people):
     client.force_login(people.company)
     response = client.post(APPLY, _post_data())
     assert response.status_code == 302
-    case = Case.objects.get()
-    assert case.applicant == people.company
+    case = Case.objects.get(applicant=people.company)
     assert case.applicant_vkn == people.company.vkn
     content = client.get(reverse("portal:my_cases")).content.decode()
     assert case.tracking_code_display in content
