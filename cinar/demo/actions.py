@@ -14,6 +14,7 @@ from cinar.core.identity_numbers import tckn_with_checksum, vkn_with_checksum
 from cinar.demo import data
 from cinar.demo.documents import demo_documents_load
 from cinar.demo.processes import demo_processes_load
+from cinar.documents.actions import file_plan_ensure_defaults
 from cinar.documents.template_actions import document_templates_demo_load
 from cinar.identity import actions as identity_actions
 from cinar.identity.models import NotificationChannel, User
@@ -71,6 +72,7 @@ def _give_demo_totp(user: User) -> None:
 def demo_load(*, now: dt.datetime, with_applications: bool = True) -> Summary:
     """Build the demo municipality. ``with_applications=False`` leaves out the sample
     applications, for tests that count the cases they make themselves."""
+    file_plan_ensure_defaults(actor=None)  # the letters below are filed under SDP codes
     units: dict[str, Unit] = {}
     _create_units(data.TREE, None, units)
     positions = org.positions_ensure_defaults(actor=None)

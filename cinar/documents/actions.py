@@ -1017,6 +1017,32 @@ class FilePlanRow:
     disposal_action: str = "imha"
 
 
+def file_plan_rows(raw: Sequence[dict[str, str]]) -> list[FilePlanRow]:
+    """Rows read from an SDP CSV (cinar.documents.sdp_csv.read_rows) as FilePlanRow."""
+    return [
+        FilePlanRow(
+            code=r["code"],
+            title=r["title"],
+            title_en=r["title_en"],
+            unit_archive_years=int(r["unit_archive_years"] or 2),
+            institution_archive_years=int(r["institution_archive_years"] or 10),
+            disposal_action=r["disposal_action"] or "imha",
+        )
+        for r in raw
+    ]
+
+
+def file_plan_ensure_defaults(*, actor: Any = None) -> int:
+    """Load the bundled Standart Dosya Planı when no code exists yet (a migration seeds it
+    on a new installation; this covers a database emptied since). Returns codes created."""
+    if FilePlanCode.objects.exists():
+        return 0
+    from cinar.documents.sdp_csv import default_rows
+
+    created, _updated = file_plan_import(actor=actor, rows=file_plan_rows(default_rows()))
+    return created
+
+
 def file_plan_import(*, actor: Any, rows: Sequence[FilePlanRow]) -> tuple[int, int]:
     """Create or update SDP codes (parents from the code itself). All or nothing.
 

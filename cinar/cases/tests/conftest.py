@@ -16,6 +16,7 @@ from django_otp.plugins.otp_static.models import StaticDevice
 
 from cinar.catalog.actions import service_create
 from cinar.catalog.attributes import AttributeSpec
+from cinar.documents.actions import file_plan_ensure_defaults
 from cinar.identity.tests.factories import CitizenFactory, StaffFactory
 from cinar.organization.models import UnitKind
 from cinar.organization.tests.factories import make_unit, position, staff_in
@@ -70,6 +71,8 @@ def new_key() -> str:
 
 @pytest.fixture
 def world(db):
+    # Seeded by a data migration; restored here in case a transactional test emptied it.
+    file_plan_ensure_defaults()
     admin = StaffFactory(username="root", is_superuser=True)
     town = make_unit(name="Belediye", kind=UnitKind.MUNICIPALITY)
     manager = StaffFactory(username="mudur")

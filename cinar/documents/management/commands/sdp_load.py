@@ -10,7 +10,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from cinar.documents.actions import FilePlanRow, file_plan_import
+from cinar.documents.actions import file_plan_import, file_plan_rows
 from cinar.documents.sdp_csv import DEFAULT_CSV, read_rows
 
 
@@ -26,20 +26,7 @@ class Command(BaseCommand):
             raise CommandError(f"No such file: {path}")
         try:
             rows = read_rows(path.read_text(encoding="utf-8"))
-            created, updated = file_plan_import(
-                actor=None,
-                rows=[
-                    FilePlanRow(
-                        code=r["code"],
-                        title=r["title"],
-                        title_en=r["title_en"],
-                        unit_archive_years=int(r["unit_archive_years"] or 2),
-                        institution_archive_years=int(r["institution_archive_years"] or 10),
-                        disposal_action=r["disposal_action"] or "imha",
-                    )
-                    for r in rows
-                ],
-            )
+            created, updated = file_plan_import(actor=None, rows=file_plan_rows(rows))
         except (ValidationError, UnicodeDecodeError) as exc:
             messages = getattr(exc, "messages", [str(exc)])
             raise CommandError("\n".join(messages)) from exc
