@@ -217,3 +217,31 @@ def login_as(live_server: Any) -> Callable[[BrowserContext, Any], None]:
         )
 
     return login
+
+
+def run_in_a_thread(fn: Callable[[], Any]) -> None:
+    """Run ``fn`` (e.g. the demo loader) in a thread of its own and re-raise its error.
+
+    pyHanko signs with asyncio.run(), which refuses to run inside the event loop that
+    Playwright's sync API keeps in the test's thread; the demo's signed letters are made
+    in another thread, whose database connection is closed afterwards.
+    """
+    import threading
+
+    from django.db import connection
+
+    errors: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            fn()
+        except BaseException as exc:  # re-raised in the test's thread
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    thread.join()
+    if errors:
+        raise errors[0]

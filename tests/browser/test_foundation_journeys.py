@@ -17,6 +17,7 @@ from cinar.demo.actions import demo_load
 from cinar.demo.data import DEMO_PASSWORD
 from cinar.identity.models import User
 from cinar.organization.models import Delegation
+from tests.browser.conftest import run_in_a_thread
 
 LANGUAGES = {"tr": "tr-TR", "en": "en-US"}
 TEXT = {
@@ -45,7 +46,7 @@ TEXT = {
 
 @pytest.fixture
 def demo(transactional_db):
-    demo_load(now=timezone.now())
+    run_in_a_thread(lambda: demo_load(now=timezone.now()))
 
 
 def _use_language(page, lang: str) -> None:

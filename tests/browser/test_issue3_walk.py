@@ -27,6 +27,7 @@ from cinar.identity.models import User
 from cinar.workflow.layout import ensure_diagram
 from cinar.workflow.models import EventKind, ProcessInstance, WorkItem, WorkItemStatus
 from cinar.workflow.sla import sla_sweep
+from tests.browser.conftest import run_in_a_thread
 
 COMPLETE = re.compile("^(Tamamla|Complete)$")
 
@@ -95,7 +96,7 @@ PROCESS = """<?xml version="1.0" encoding="UTF-8"?>
 
 @pytest.fixture
 def demo(transactional_db):
-    demo_load(now=timezone.now())
+    run_in_a_thread(lambda: demo_load(now=timezone.now()))
 
 
 def _code(username: str) -> str:

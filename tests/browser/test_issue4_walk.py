@@ -15,7 +15,6 @@ import dataclasses
 import re
 import shutil
 import subprocess
-import threading
 
 import pytest
 from django.core.management import call_command
@@ -40,6 +39,7 @@ from cinar.documents.models import ApprovalStep, Direction, Document, Routing
 from cinar.identity.models import User
 from cinar.integrations.kep.sandbox import SandboxKEP
 from cinar.organization.models import Unit
+from tests.browser.conftest import run_in_a_thread
 
 SUBJECT_IN = "İSTANBUL il afet koordinasyon toplantısı hakkında"
 
@@ -66,26 +66,7 @@ def demo(transactional_db, settings, tmp_path):
     _in_thread(load)
 
 
-def _in_thread(fn) -> None:
-    """pyHanko signs with asyncio.run(), which refuses to run inside Playwright's event
-    loop (this thread's): the demo's signed letters are made in a thread of their own."""
-    errors: list[BaseException] = []
-
-    def run() -> None:
-        try:
-            fn()
-        except BaseException as exc:  # re-raised in the test's thread
-            errors.append(exc)
-        finally:
-            from django.db import connection
-
-            connection.close()
-
-    thread = threading.Thread(target=run)
-    thread.start()
-    thread.join()
-    if errors:
-        raise errors[0]
+_in_thread = run_in_a_thread
 
 
 def _code(username: str) -> str:

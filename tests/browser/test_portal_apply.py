@@ -7,15 +7,13 @@ identity number. axe-core checks every page; screenshots go to test-results/."""
 from __future__ import annotations
 
 import re
-import threading
 
-from django.db import connection
 from django.utils import timezone
 from playwright.sync_api import expect
 
 from cinar.demo.actions import demo_load
 from cinar.identity.tests.factories import CitizenFactory
-from tests.browser.conftest import PHONE
+from tests.browser.conftest import PHONE, run_in_a_thread
 
 PDF = (
     b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
@@ -25,23 +23,7 @@ LOCATION = {"latitude": 38.4237, "longitude": 27.1428}
 
 
 def _demo_load_in_a_thread() -> None:
-    """The demo signs letters with pyHanko, which calls asyncio.run(): not possible in
-    the thread where Playwright's sync API runs its event loop."""
-    errors: list[BaseException] = []
-
-    def run() -> None:
-        try:
-            demo_load(now=timezone.now(), with_applications=False)
-        except BaseException as exc:  # re-raised in the test's thread
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    thread = threading.Thread(target=run)
-    thread.start()
-    thread.join()
-    if errors:
-        raise errors[0]
+    run_in_a_thread(lambda: demo_load(now=timezone.now(), with_applications=False))
 
 
 def test_citizen_applies_on_a_phone_and_tracks_it(
