@@ -11,6 +11,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from cinar.audit.models import AppendOnlyError  # one error type for every append-only log
+
 # Fields a stored version never changes (the activation flag is the only mutable one).
 VERSION_IMMUTABLE_FIELDS = (
     "definition_id",
@@ -210,10 +212,6 @@ class EventKind(models.TextChoices):
     DELEGATED = "delegated", _("delegated")
     SLA_WARNING = "sla_warning", _("deadline approaching")
     ESCALATED = "escalated", _("escalated")
-
-
-class AppendOnlyError(Exception):
-    pass
 
 
 class ProcessEvent(models.Model):
