@@ -83,6 +83,38 @@ def _apply_errors(form: Form, exc: ValidationError) -> None:
         form.add_error(None, exc.messages)
 
 
+def _form_submit(
+    request: HttpRequest,
+    form: Form,
+    run: Callable[[dict[str, Any]], Any],
+    *,
+    done: str,
+    then: Callable[[Any], HttpResponse],
+) -> HttpResponse | None:
+    """The POST half of every create/edit page: run the action with the form's cleaned
+    data; on success flash `done` and answer `then(result)`. On a ValidationError the
+    errors go onto the form and None is returned, so the page is shown again."""
+    if request.method != "POST" or not form.is_valid():
+        return None
+    try:
+        result = run(form.cleaned_data)
+    except ValidationError as exc:
+        _apply_errors(form, exc)
+        return None
+    messages.success(request, done)
+    return then(result)
+
+
+def _flash_action(request: HttpRequest, run: Callable[[], Any], *, done: str) -> None:
+    """A one-button action (end, revoke, cancel): flash its success or its refusal."""
+    try:
+        run()
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, done)
+
+
 def _int_or_none(value: str | None) -> int | None:
     try:
         return int(value) if value else None
@@ -135,6 +167,12 @@ def unit_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
+def _unit_fields(data: dict[str, Any]) -> dict[str, Any]:
+    """The unit form's fields as unit_create/unit_update take them."""
+    fields = ("name", "name_en", "code", "kind", "kep_address", "manager", "is_active")
+    return {f: data[f] for f in fields} | {"detsis_number": data["detsis_number"] or None}
+
+
 @staff_required
 @require_http_methods(["GET", "POST"])
 def unit_create(request: HttpRequest) -> HttpResponse:
@@ -142,30 +180,20 @@ def unit_create(request: HttpRequest) -> HttpResponse:
     parents = scope.filter_units(Unit.objects.all())
     initial = {"parent": _int_or_none(request.GET.get("parent")), "is_active": True}
     form = UnitForm(request.POST or None, parents=parents, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        parent = data["parent"]
-        if not scope.covers(parent):  # no parent: a new municipality, needs global rights
+
+    def run(data: dict[str, Any]) -> Unit:
+        if not scope.covers(data["parent"]):  # no parent: a new municipality, needs global rights
             raise PermissionDenied
-        try:
-            unit = actions.unit_create(
-                actor=request.user,
-                parent=parent,
-                name=data["name"],
-                name_en=data["name_en"],
-                code=data["code"],
-                kind=data["kind"],
-                detsis_number=data["detsis_number"] or None,
-                kep_address=data["kep_address"],
-                manager=data["manager"],
-                is_active=data["is_active"],
-            )
-        except ValidationError as exc:
-            _apply_errors(form, exc)
-        else:
-            messages.success(request, _("The unit was created."))
-            return redirect("organization:unit_detail", pk=unit.pk)
-    return render(request, "organization/unit_form.html", {"form": form, "unit": None})
+        return actions.unit_create(actor=request.user, parent=data["parent"], **_unit_fields(data))
+
+    done = _form_submit(
+        request,
+        form,
+        run,
+        done=_("The unit was created."),
+        then=lambda unit: redirect("organization:unit_detail", pk=unit.pk),
+    )
+    return done or render(request, "organization/unit_form.html", {"form": form, "unit": None})
 
 
 @staff_required
@@ -184,27 +212,14 @@ def unit_edit(request: HttpRequest, pk: int) -> HttpResponse:
         "is_active": unit.is_active,
     }
     form = UnitForm(request.POST or None, initial=initial, editing=True)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            actions.unit_update(
-                actor=request.user,
-                unit=unit,
-                name=data["name"],
-                name_en=data["name_en"],
-                code=data["code"],
-                kind=data["kind"],
-                detsis_number=data["detsis_number"] or None,
-                kep_address=data["kep_address"],
-                manager=data["manager"],
-                is_active=data["is_active"],
-            )
-        except ValidationError as exc:
-            _apply_errors(form, exc)
-        else:
-            messages.success(request, _("The unit was saved."))
-            return redirect("organization:unit_detail", pk=unit.pk)
-    return render(request, "organization/unit_form.html", {"form": form, "unit": unit})
+    done = _form_submit(
+        request,
+        form,
+        lambda data: actions.unit_update(actor=request.user, unit=unit, **_unit_fields(data)),
+        done=_("The unit was saved."),
+        then=lambda _result: redirect("organization:unit_detail", pk=unit.pk),
+    )
+    return done or render(request, "organization/unit_form.html", {"form": form, "unit": unit})
 
 
 @staff_required
@@ -292,27 +307,14 @@ def staff_create(request: HttpRequest) -> HttpResponse:
         units=units,
         initial={"unit": _int_or_none(request.GET.get("unit"))},
     )
-    if request.method == "POST" and form.is_valid():
-        d = form.cleaned_data
-        try:
-            person = actions.staff_member_create(
-                actor=request.user,
-                username=d["username"],
-                first_name=d["first_name"],
-                last_name=d["last_name"],
-                email=d["email"],
-                unit=d["unit"],
-                position=d["position"],
-                registry_number=d["registry_number"],
-                title=d["title"],
-                start_date=d["start_date"],
-            )
-        except ValidationError as exc:
-            _apply_errors(form, exc)
-        else:
-            messages.success(request, _("The staff member was added."))
-            return redirect("organization:staff_detail", pk=person.pk)
-    return render(request, "organization/staff_form.html", {"form": form})
+    done = _form_submit(
+        request,
+        form,
+        lambda d: actions.staff_member_create(actor=request.user, **d),
+        done=_("The staff member was added."),
+        then=lambda person: redirect("organization:staff_detail", pk=person.pk),
+    )
+    return done or render(request, "organization/staff_form.html", {"form": form})
 
 
 @staff_required
@@ -321,24 +323,16 @@ def membership_add(request: HttpRequest, pk: int) -> HttpResponse:
     person = queries.staff_get_for_user(user=request.user, pk=pk)
     scope = _require_anywhere(request, P.MANAGE_STAFF)
     form = MembershipForm(request.POST or None, units=scope.filter_units(Unit.objects.active()))
-    if request.method == "POST" and form.is_valid():
-        d = form.cleaned_data
-        try:
-            actions.membership_add(
-                actor=request.user,
-                user=person,
-                unit=d["unit"],
-                position=d["position"],
-                is_primary=d["is_primary"],
-                start_date=d["start_date"],
-                end_date=d["end_date"],
-            )
-        except ValidationError as exc:
-            _apply_errors(form, exc)
-        else:
-            messages.success(request, _("The membership was added."))
-            return redirect("organization:staff_detail", pk=person.pk)
-    return render(request, "organization/membership_form.html", {"form": form, "person": person})
+    done = _form_submit(
+        request,
+        form,
+        lambda d: actions.membership_add(actor=request.user, user=person, **d),
+        done=_("The membership was added."),
+        then=lambda _result: redirect("organization:staff_detail", pk=person.pk),
+    )
+    return done or render(
+        request, "organization/membership_form.html", {"form": form, "person": person}
+    )
 
 
 @staff_required
@@ -349,12 +343,11 @@ def membership_end(request: HttpRequest, pk: int) -> HttpResponse:
         raise Http404
     queries.staff_get_for_user(user=request.user, pk=membership.user_id)
     _require(request, P.MANAGE_STAFF, membership.unit)
-    try:
-        actions.membership_end(actor=request.user, membership=membership)
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-    else:
-        messages.success(request, _("The membership was ended."))
+    _flash_action(
+        request,
+        lambda: actions.membership_end(actor=request.user, membership=membership),
+        done=_("The membership was ended."),
+    )
     return redirect("organization:staff_detail", pk=membership.user_id)
 
 
@@ -378,23 +371,17 @@ def position_list(request: HttpRequest) -> HttpResponse:
 def position_create(request: HttpRequest) -> HttpResponse:
     _require(request, P.MANAGE_POSITIONS)
     form = PositionForm(request.POST or None, initial={"is_active": True})
-    if request.method == "POST" and form.is_valid():
-        d = form.cleaned_data
-        try:
-            actions.position_create(
-                actor=request.user,
-                code=d["code"],
-                name=d["name"],
-                name_en=d["name_en"],
-                rank=d["rank"],
-                is_managerial=d["is_managerial"],
-            )
-        except ValidationError as exc:
-            _apply_errors(form, exc)
-        else:
-            messages.success(request, _("The position was created."))
-            return redirect("organization:position_list")
-    return render(request, "organization/position_form.html", {"form": form, "position": None})
+    fields = ("code", "name", "name_en", "rank", "is_managerial")
+    done = _form_submit(
+        request,
+        form,
+        lambda d: actions.position_create(actor=request.user, **{f: d[f] for f in fields}),
+        done=_("The position was created."),
+        then=lambda _result: redirect("organization:position_list"),
+    )
+    return done or render(
+        request, "organization/position_form.html", {"form": form, "position": None}
+    )
 
 
 @staff_required
@@ -412,24 +399,19 @@ def position_edit(request: HttpRequest, pk: int) -> HttpResponse:
         "is_active": position.is_active,
     }
     form = PositionForm(request.POST or None, initial=initial, editing=True)
-    if request.method == "POST" and form.is_valid():
-        d = form.cleaned_data
-        try:
-            actions.position_update(
-                actor=request.user,
-                position=position,
-                name=d["name"],
-                name_en=d["name_en"],
-                rank=d["rank"],
-                is_managerial=d["is_managerial"],
-                is_active=d["is_active"],
-            )
-        except ValidationError as exc:
-            _apply_errors(form, exc)
-        else:
-            messages.success(request, _("The position was saved."))
-            return redirect("organization:position_list")
-    return render(request, "organization/position_form.html", {"form": form, "position": position})
+    fields = ("name", "name_en", "rank", "is_managerial", "is_active")
+    done = _form_submit(
+        request,
+        form,
+        lambda d: actions.position_update(
+            actor=request.user, position=position, **{f: d[f] for f in fields}
+        ),
+        done=_("The position was saved."),
+        then=lambda _result: redirect("organization:position_list"),
+    )
+    return done or render(
+        request, "organization/position_form.html", {"form": form, "position": position}
+    )
 
 
 # --- roles --------------------------------------------------------------------------------------
@@ -444,17 +426,21 @@ def role_list(request: HttpRequest) -> HttpResponse:
         units=scope.filter_units(Unit.objects.all()),
         everywhere=scope.everywhere,
     )
-    if request.method == "POST" and form.is_valid():
-        d = form.cleaned_data
+
+    def run(d: dict[str, Any]) -> None:
         if not scope.covers(d["unit"]):
             raise PermissionDenied
-        try:
-            actions.role_assign(actor=request.user, user=d["user"], role=d["role"], unit=d["unit"])
-        except ValidationError as exc:
-            _apply_errors(form, exc)
-        else:
-            messages.success(request, _("The role was assigned."))
-            return redirect("organization:role_list")
+        actions.role_assign(actor=request.user, user=d["user"], role=d["role"], unit=d["unit"])
+
+    done = _form_submit(
+        request,
+        form,
+        run,
+        done=_("The role was assigned."),
+        then=lambda _result: redirect("organization:role_list"),
+    )
+    if done:
+        return done
     assignments: QuerySet[RoleAssignment] = RoleAssignment.objects.select_related(
         "user", "role", "unit"
     ).order_by("role__name", "unit__path")
@@ -506,26 +492,16 @@ def signature_authority_grant(request: HttpRequest) -> HttpResponse:
         units=scope.filter_units(Unit.objects.active()),
         initial={"unit": _int_or_none(request.GET.get("unit")), "covers_subunits": True},
     )
-    if request.method == "POST" and form.is_valid():
-        d = form.cleaned_data
-        try:
-            actions.signature_authority_grant(
-                actor=request.user,
-                unit=d["unit"],
-                position=d["position"],
-                document_kind=d["document_kind"],
-                action=d["action"],
-                valid_from=d["valid_from"],
-                valid_until=d["valid_until"],
-                covers_subunits=d["covers_subunits"],
-                approval_reference=d["approval_reference"],
-            )
-        except ValidationError as exc:
-            _apply_errors(form, exc)
-        else:
-            messages.success(request, _("The signature authority was granted."))
-            return redirect("organization:signature_authority_list")
-    return render(request, "organization/signature_form.html", {"form": form, "source": None})
+    done = _form_submit(
+        request,
+        form,
+        lambda d: actions.signature_authority_grant(actor=request.user, **d),
+        done=_("The signature authority was granted."),
+        then=lambda _result: redirect("organization:signature_authority_list"),
+    )
+    return done or render(
+        request, "organization/signature_form.html", {"form": form, "source": None}
+    )
 
 
 def _authority_for_manage(request: HttpRequest, pk: int) -> SignatureAuthority:
@@ -545,36 +521,27 @@ def signature_authority_delegate(request: HttpRequest, pk: int) -> HttpResponse:
         positions=positions,
         initial={"unit": source.unit_id},
     )
-    if request.method == "POST" and form.is_valid():
-        d = form.cleaned_data
-        try:
-            actions.signature_authority_delegate(
-                actor=request.user,
-                source=source,
-                unit=d["unit"],
-                position=d["position"],
-                valid_from=d["valid_from"],
-                valid_until=d["valid_until"],
-                approval_reference=d["approval_reference"],
-            )
-        except ValidationError as exc:
-            _apply_errors(form, exc)
-        else:
-            messages.success(request, _("The authority was delegated."))
-            return redirect("organization:signature_authority_list")
-    return render(request, "organization/signature_form.html", {"form": form, "source": source})
+    done = _form_submit(
+        request,
+        form,
+        lambda d: actions.signature_authority_delegate(actor=request.user, source=source, **d),
+        done=_("The authority was delegated."),
+        then=lambda _result: redirect("organization:signature_authority_list"),
+    )
+    return done or render(
+        request, "organization/signature_form.html", {"form": form, "source": source}
+    )
 
 
 @staff_required
 @require_POST
 def signature_authority_revoke(request: HttpRequest, pk: int) -> HttpResponse:
     authority = _authority_for_manage(request, pk)
-    try:
-        actions.signature_authority_revoke(actor=request.user, authority=authority)
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-    else:
-        messages.success(request, _("The signature authority was revoked."))
+    _flash_action(
+        request,
+        lambda: actions.signature_authority_revoke(actor=request.user, authority=authority),
+        done=_("The signature authority was revoked."),
+    )
     return redirect("organization:signature_authority_list")
 
 
@@ -617,27 +584,24 @@ def delegation_create(request: HttpRequest) -> HttpResponse:
         user=request.user,
         initial={"starts_at": now, "ends_at": now + dt.timedelta(days=1), "scope": "all"},
     )
-    if request.method == "POST" and form.is_valid():
-        d = form.cleaned_data
+
+    def run(d: dict[str, Any]) -> None:
         principal = d.get("principal") or request.user
         if not queries.can_manage_delegations_of(user=request.user, principal=principal):
             raise PermissionDenied
-        try:
-            actions.delegation_create(
-                actor=request.user,
-                principal=principal,
-                deputy=d["deputy"],
-                starts_at=d["starts_at"],
-                ends_at=d["ends_at"],
-                scope=d["scope"],
-                reason=d["reason"],
-            )
-        except ValidationError as exc:
-            _apply_errors(form, exc)
-        else:
-            messages.success(request, _("The delegation was recorded."))
-            return redirect("organization:delegation_list")
-    return render(request, "organization/delegation_form.html", {"form": form})
+        fields = ("deputy", "starts_at", "ends_at", "scope", "reason")
+        actions.delegation_create(
+            actor=request.user, principal=principal, **{f: d[f] for f in fields}
+        )
+
+    done = _form_submit(
+        request,
+        form,
+        run,
+        done=_("The delegation was recorded."),
+        then=lambda _result: redirect("organization:delegation_list"),
+    )
+    return done or render(request, "organization/delegation_form.html", {"form": form})
 
 
 @staff_required
@@ -649,12 +613,11 @@ def delegation_cancel(request: HttpRequest, pk: int) -> HttpResponse:
     )
     if not allowed:
         raise PermissionDenied
-    try:
-        actions.delegation_cancel(actor=request.user, delegation=delegation)
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-    else:
-        messages.success(request, _("The delegation was cancelled."))
+    _flash_action(
+        request,
+        lambda: actions.delegation_cancel(actor=request.user, delegation=delegation),
+        done=_("The delegation was cancelled."),
+    )
     return redirect("organization:delegation_list")
 
 
