@@ -62,6 +62,9 @@ class AuditEvent(models.Model):
     ip = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
     request_id = models.CharField(_("request id"), max_length=64, blank=True)
     prev_hash = models.CharField(_("previous hash"), max_length=64)
+    # SHA-256 of the recorded facts (everything but the chain position). Empty on events
+    # written before ADR 0027, whose ``hash`` covers the facts and the link in one.
+    content_hash = models.CharField(_("content hash"), max_length=64, blank=True, editable=False)
     hash = models.CharField(_("hash"), max_length=64, unique=True)
 
     objects = AuditEventQuerySet.as_manager()
@@ -83,10 +86,8 @@ class AuditEvent(models.Model):
     def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
         raise AppendOnlyError("audit events cannot be deleted")
 
-    def canonical_payload(self) -> bytes:
-        """The bytes the hash covers: every recorded fact, in a fixed order."""
-        payload = {
-            "sequence": self.sequence,
+    def _facts(self) -> dict[str, Any]:
+        return {
             "occurred_at": self.occurred_at.isoformat(),
             "category": self.category,
             "action": self.action,
@@ -100,18 +101,45 @@ class AuditEvent(models.Model):
             "data": self.data,
             "ip": self.ip,
             "request_id": self.request_id,
-            "prev_hash": self.prev_hash,
         }
-        return json.dumps(
-            payload,
-            sort_keys=True,
-            ensure_ascii=False,
-            separators=(",", ":"),
-            cls=DjangoJSONEncoder,
-        ).encode("utf-8")
+
+    def canonical_content(self) -> bytes:
+        """The bytes the content hash covers: every recorded fact, in a fixed order."""
+        return _canonical(self._facts())
+
+    def canonical_payload(self) -> bytes:
+        """What the hash of an event written before ADR 0027 covers: the facts together
+        with the chain position."""
+        return _canonical({**self._facts(), "sequence": self.sequence, "prev_hash": self.prev_hash})
+
+    def compute_content_hash(self) -> str:
+        return hashlib.sha256(self.canonical_content()).hexdigest()
 
     def compute_hash(self) -> str:
+        """The hash this event must carry, recomputed from its facts and its link (the
+        stored ``content_hash`` only tells which form the event was written in)."""
+        if self.content_hash:
+            return chain_link_hash(self.sequence, self.prev_hash, self.compute_content_hash())
         return hashlib.sha256(self.canonical_payload()).hexdigest()
+
+
+def _canonical(payload: dict[str, Any]) -> bytes:
+    return json.dumps(
+        payload,
+        sort_keys=True,
+        ensure_ascii=False,
+        separators=(",", ":"),
+        cls=DjangoJSONEncoder,
+    ).encode("utf-8")
+
+
+def chain_link_hash(sequence: int, prev_hash: str, content_hash: str) -> str:
+    """The event's hash: its position, its predecessor's hash and its content hash.
+
+    PostgreSQL computes the same in the append statement (``cinar.audit.actions``):
+    ``encode(sha256(convert_to(sequence || ':' || prev_hash || ':' || content_hash,
+    'UTF8')), 'hex')``."""
+    return hashlib.sha256(f"{sequence}:{prev_hash}:{content_hash}".encode()).hexdigest()
 
 
 class AuditChainHead(models.Model):
@@ -121,6 +149,9 @@ class AuditChainHead(models.Model):
     id = models.PositiveSmallIntegerField(primary_key=True, default=1, editable=False)
     sequence = models.PositiveBigIntegerField(default=0)
     hash = models.CharField(max_length=64, default=GENESIS_HASH)
+    # The hash before the last append: the append statement sets it from the old row so
+    # the new event can store its link without a second read (ADR 0027).
+    prev_hash = models.CharField(max_length=64, default=GENESIS_HASH)
 
     class Meta:
         verbose_name = _("audit chain head")

@@ -6,10 +6,17 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import DatabaseError, connection, transaction
+from django.test.utils import CaptureQueriesContext
 
 from cinar.audit import context
 from cinar.audit.actions import audit_record, personal_data_read
-from cinar.audit.models import GENESIS_HASH, AppendOnlyError, AuditChainHead, AuditEvent
+from cinar.audit.models import (
+    GENESIS_HASH,
+    AppendOnlyError,
+    AuditChainHead,
+    AuditEvent,
+    chain_link_hash,
+)
 from cinar.audit.queries import audit_chain_verify
 from cinar.audit.triggers import append_only_triggers_lifted as audit_triggers_disabled
 
@@ -289,3 +296,50 @@ def test_audit_verify_exits_non_zero_from_the_command_line(capsys):
         ManagementUtility(["manage.py", "audit_verify"]).execute()
     assert exit_info.value.code != 0
     assert "#2 (missing)" in capsys.readouterr().err
+
+
+# --- the append (ADR 0027) ----------------------------------------------------------------------
+
+
+def test_event_hash_links_position_predecessor_and_content():
+    first, second = record_many(2)
+    stored = AuditEvent.objects.get(pk=second.pk)
+    assert stored.content_hash == stored.compute_content_hash() == second.content_hash
+    assert stored.hash == chain_link_hash(2, first.hash, stored.content_hash)
+    assert AuditChainHead.objects.get().prev_hash == first.hash
+
+
+def test_events_written_in_the_older_one_piece_form_still_verify():
+    # An event as written before ADR 0027: no content hash, the hash over everything.
+    record_many(1)
+    with audit_triggers_disabled():
+        event = AuditEvent.objects.get(sequence=1)
+        event.content_hash = ""
+        legacy_hash = event.compute_hash()
+        raw(
+            "UPDATE audit_auditevent SET content_hash = '', hash = %s WHERE sequence = 1",
+            [legacy_hash],
+        )
+    AuditChainHead.objects.filter(id=1).update(hash=legacy_hash)
+    audit_record(actor=None, action="test.after_legacy")
+    assert audit_chain_verify() == (2, None)
+    # ... and tampering with such an event is still caught.
+    with audit_triggers_disabled():
+        raw("UPDATE audit_auditevent SET action = 'forged' WHERE sequence = 1")
+    checked, problem = audit_chain_verify()
+    assert (checked, problem.sequence, problem.kind) == (0, 1, "tampered")
+
+
+def test_an_append_costs_one_statement_inside_a_transaction():
+    record_many(1)  # the head exists
+    with transaction.atomic(), CaptureQueriesContext(connection) as ctx:
+        audit_record(actor=None, action="test.counted", data={"n": 1})
+    expected = 1 if connection.vendor == "postgresql" else 3
+    assert len(ctx.captured_queries) == expected, [q["sql"] for q in ctx.captured_queries]
+
+
+def test_the_first_append_creates_the_chain_head():
+    AuditChainHead.objects.all().delete()
+    event = audit_record(actor=None, action="test.first")
+    assert (event.sequence, event.prev_hash) == (1, GENESIS_HASH)
+    assert audit_chain_verify() == (1, None)
