@@ -6,7 +6,18 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.db.models import BooleanField, Case, Count, F, Q, QuerySet, Subquery, Value, When
+from django.db.models import (
+    BooleanField,
+    Case,
+    Count,
+    F,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
 from django.http import Http404
 from django.utils import timezone
 
@@ -117,14 +128,78 @@ def _annotate_deadlines(qs: QuerySet[WorkItem], at: dt.datetime) -> QuerySet[Wor
     )
 
 
-def _visible_open_q(user: Any, at: dt.datetime) -> Q:
-    """Open items ``user`` works on: assigned to them, in their queues, assigned to
-    someone they stand in for (vekalet), or escalated to them."""
-    principals = routing.deputy_principal_ids(user, at)
-    q = Q(assignee=user) | routing.queue_q(user, at) | Q(escalated_to=user)
-    if principals:
-        q |= Q(assignee_id__in=principals)
+MANAGED_BOX = "managed"
+
+
+def _visible_q(scope: routing.WorkScope) -> Q:
+    """Open items the user works on: theirs, their queues', their principals' (vekalet),
+    and those escalated to them."""
+    q = Q(assignee_id=scope.user_id) | routing.scope_queue_q(scope)
+    q |= Q(escalated_to_id=scope.user_id)
+    if scope.principal_ids:
+        q |= Q(assignee_id__in=scope.principal_ids)
     return q
+
+
+def _box_q(scope: routing.WorkScope, box: str, at: dt.datetime) -> Q:
+    """The filter of one inbox tab (see ``work_items_for_user``) for open items."""
+    me = scope.user_id
+    if box == MANAGED_BOX:
+        return routing.scope_managed_q(scope)
+    if box == "mine":
+        return Q(assignee_id=me)
+    if box == "unit":
+        return routing.scope_queue_q(scope)
+    if box == "delegated":
+        return Q(assignee_id__in=scope.principal_ids) | Q(
+            assignee_id=me, on_behalf_of__isnull=False
+        )
+    visible = _visible_q(scope)
+    if box == "overdue":
+        return visible & Q(due_at__lt=at)
+    return visible & Q(due_at__gte=at, due_soon_at__lte=at)
+
+
+def _open_items(scope: routing.WorkScope, box: str, at: dt.datetime) -> QuerySet[WorkItem]:
+    qs = _item_base().filter(status__in=OPEN_WORK_ITEM_STATUSES).filter(_box_q(scope, box, at))
+    return _annotate_deadlines(qs, at).order_by(
+        F("due_at").asc(nulls_last=True), "created_at", "id"
+    )
+
+
+def inbox_boxes(scope: routing.WorkScope) -> list[str]:
+    """The tabs ``scope``'s user sees: the five personal ones, plus the managers' tab."""
+    return [*INBOX_BOXES, MANAGED_BOX] if scope.manages else list(INBOX_BOXES)
+
+
+def inbox_for_user(
+    *, user: Any, box: str, at: dt.datetime | None = None
+) -> tuple[dict[str, int], QuerySet[WorkItem]]:
+    """({tab: number of open items}, the items of ``box``) for one inbox page.
+
+    Routing facts are read once, and every tab's count comes from a single aggregate
+    query, so the page costs the same few queries however many tabs and items there are.
+    An unknown or unavailable ``box`` raises ValueError. Non-staff get nothing."""
+    moment = at or timezone.now()
+    scope = routing.work_scope(user, moment)
+    if not scope.staff:
+        return {}, WorkItem.objects.none()
+    boxes = inbox_boxes(scope)
+    if box not in boxes:
+        raise ValueError(f"unknown inbox {box!r}")
+    # One row per open item with a 0/1 column per tab, summed in the same query
+    # (annotations may join units; an aggregate's own filter may not).
+    flags = {
+        f"in_{b}": Case(When(_box_q(scope, b, moment), then=Value(1)), default=Value(0))
+        for b in boxes
+    }
+    sums = (
+        WorkItem.objects.filter(status__in=OPEN_WORK_ITEM_STATUSES)
+        .annotate(**flags)
+        .aggregate(**{b: Sum(f"in_{b}") for b in boxes})
+    )
+    counts = {b: sums[b] or 0 for b in boxes}
+    return counts, _open_items(scope, box, moment)
 
 
 def work_items_for_user(
@@ -145,27 +220,13 @@ def work_items_for_user(
     if not routing.is_staff(user):
         return WorkItem.objects.none()
     moment = at or timezone.now()
-    qs = _item_base().filter(status__in=OPEN_WORK_ITEM_STATUSES)
-    if box == "mine":
-        qs = qs.filter(assignee=user)
-    elif box == "unit":
-        qs = qs.filter(routing.queue_q(user, moment))
-    elif box == "delegated":
-        principals = routing.deputy_principal_ids(user, moment)
-        qs = qs.filter(Q(assignee_id__in=principals) | Q(assignee=user, on_behalf_of__isnull=False))
-    elif box == "overdue":
-        qs = qs.filter(_visible_open_q(user, moment), due_at__lt=moment)
-    else:
-        qs = qs.filter(_visible_open_q(user, moment), due_at__gte=moment, due_soon_at__lte=moment)
-    return _annotate_deadlines(qs, moment).order_by(
-        F("due_at").asc(nulls_last=True), "created_at", "id"
-    )
+    return _open_items(routing.work_scope(user, moment, managed=False), box, moment)
 
 
 def work_item_counts_for_user(*, user: Any, at: dt.datetime | None = None) -> dict[str, int]:
-    """{box: number of items} for the inbox tabs."""
-    moment = at or timezone.now()
-    return {box: work_items_for_user(user=user, box=box, at=moment).count() for box in INBOX_BOXES}
+    """{box: number of items} for the inbox tabs (the managers' tab included for managers)."""
+    counts, _items = inbox_for_user(user=user, box="mine", at=at)
+    return counts
 
 
 def work_items_for_managed_units(*, user: Any, at: dt.datetime | None = None) -> QuerySet[WorkItem]:
@@ -173,14 +234,11 @@ def work_items_for_managed_units(*, user: Any, at: dt.datetime | None = None) ->
     or administers through ``workflow.manage_work_items`` (municipality-wide: all)."""
     if not routing.is_staff(user):
         return WorkItem.objects.none()
-    everywhere, paths = routing.managed_paths(user)
-    if not everywhere and not paths:
-        return WorkItem.objects.none()
     moment = at or timezone.now()
-    qs = _item_base().filter(status__in=OPEN_WORK_ITEM_STATUSES).filter(routing.managed_q(user))
-    return _annotate_deadlines(qs, moment).order_by(
-        F("due_at").asc(nulls_last=True), "created_at", "id"
-    )
+    scope = routing.work_scope(user, moment)
+    if not scope.manages:
+        return WorkItem.objects.none()
+    return _open_items(scope, MANAGED_BOX, moment)
 
 
 def _item_visible(user: Any, item: WorkItem, at: dt.datetime) -> bool:
@@ -246,14 +304,14 @@ def process_instances_for_user(*, user: Any) -> QuerySet[ProcessInstance]:
     )
     if routing.can_view_all_instances(user):
         return base
-    moment = timezone.now()
+    scope = routing.work_scope(user, timezone.now())
     items = WorkItem.objects.filter(
         Q(assignee=user)
         | Q(completed_by=user)
         | Q(on_behalf_of=user)
         | Q(escalated_to=user)
-        | (Q(status__in=OPEN_WORK_ITEM_STATUSES) & _visible_open_q(user, moment))
-        | routing.managed_q(user)
+        | (Q(status__in=OPEN_WORK_ITEM_STATUSES) & _visible_q(scope))
+        | routing.scope_managed_q(scope)
     ).values("instance_id")
     return base.filter(Q(started_by=user) | Q(pk__in=Subquery(items)))
 

@@ -239,12 +239,48 @@ def acting_capacity(user: Any, item: Any, at: dt.datetime | None = None) -> tupl
     return False, None
 
 
-def queue_q(user: Any, at: dt.datetime | None = None) -> Q:
-    """Unassigned open items whose queue ``user`` belongs to (use with open statuses)."""
+@dataclass(frozen=True)
+class WorkScope:
+    """What routing needs to know about one user at one moment, read once (a request's
+    inbox builds every tab and count from it instead of re-reading memberships, roles and
+    vekalet per tab)."""
+
+    user_id: Any
+    staff: bool
+    unit_ids: tuple[int, ...] = ()
+    roles: tuple[tuple[str, str | None], ...] = ()
+    principal_ids: tuple[int, ...] = ()
+    managed_everywhere: bool = False
+    managed_paths: tuple[str, ...] = ()
+
+    @property
+    def manages(self) -> bool:
+        return self.managed_everywhere or bool(self.managed_paths)
+
+
+def work_scope(user: Any, at: dt.datetime | None = None, *, managed: bool = True) -> WorkScope:
+    """``user``'s routing facts at ``at``; ``managed=False`` skips the units they manage
+    (for callers that show only their personal tabs)."""
     if not is_staff(user):
+        return WorkScope(user_id=getattr(user, "pk", None), staff=False)
+    everywhere, paths = managed_paths(user) if managed else (False, [])
+    return WorkScope(
+        user_id=user.pk,
+        staff=True,
+        unit_ids=tuple(active_unit_ids(user, at)),
+        roles=tuple(role_scopes(user)),
+        principal_ids=tuple(deputy_principal_ids(user, at)),
+        managed_everywhere=everywhere,
+        managed_paths=tuple(paths),
+    )
+
+
+def scope_queue_q(scope: WorkScope) -> Q:
+    """Unassigned open items whose queue the scope's user belongs to."""
+    if not scope.staff:
         return Q(pk__in=[])
-    q = Q(candidate_role="", candidate_unit_id__in=active_unit_ids(user, at))
-    for code, path in role_scopes(user):
+    q = Q(candidate_role="", candidate_unit_id__in=scope.unit_ids)
+    for code, path in scope.roles:
         role_q = Q(candidate_role=code)
         if path is not None:
             role_q &= Q(candidate_unit__isnull=True) | Q(candidate_unit__path__startswith=path)
@@ -252,16 +288,41 @@ def queue_q(user: Any, at: dt.datetime | None = None) -> Q:
     return Q(assignee__isnull=True) & q
 
 
-def managed_q(user: Any) -> Q:
-    everywhere, paths = managed_paths(user)
-    if everywhere:
-        return Q()
-    if not paths:
+def scope_managed_q(scope: WorkScope) -> Q:
+    """Items of the units the scope's user manages or administers work in."""
+    if scope.managed_everywhere:
+        return Q(pk__isnull=False)  # everything (an empty Q() cannot be a When condition)
+    if not scope.managed_paths:
         return Q(pk__in=[])
     q = Q(pk__in=[])
-    for p in paths:
+    for p in scope.managed_paths:
         q |= Q(unit__path__startswith=p) | Q(candidate_unit__path__startswith=p)
     return q
+
+
+def queue_q(user: Any, at: dt.datetime | None = None) -> Q:
+    """Unassigned open items whose queue ``user`` belongs to (use with open statuses)."""
+    if not is_staff(user):
+        return Q(pk__in=[])
+    scope = WorkScope(
+        user_id=user.pk,
+        staff=True,
+        unit_ids=tuple(active_unit_ids(user, at)),
+        roles=tuple(role_scopes(user)),
+    )
+    return scope_queue_q(scope)
+
+
+def managed_q(user: Any) -> Q:
+    everywhere, paths = managed_paths(user)
+    return scope_managed_q(
+        WorkScope(
+            user_id=getattr(user, "pk", None),
+            staff=True,
+            managed_everywhere=everywhere,
+            managed_paths=tuple(paths),
+        )
+    )
 
 
 # --- escalation --------------------------------------------------------------------------

@@ -406,7 +406,7 @@ def test_inbox_query_count_does_not_grow(client, wf, version, box):
     many, shown_many = _inbox_queries(client, box)
     assert shown_many > shown_few > 0
     assert many == few
-    assert many <= 30  # the per-box scoping reads memberships, roles and vekalet each time
+    assert many <= 15  # routing facts read once; every tab count in one aggregate query
 
 
 def test_inbox_htmx_tab_switch_returns_the_page(client, wf, intake):
