@@ -1,11 +1,17 @@
 """Official numbers assigned per second: 8 concurrent writers on one unit's sequence.
 
-Each number is its own transaction (as when one document is signed) and locks the
-(unit, year, kind) sequence row until it commits, so writers on the same unit queue: the
-rate is bounded by one commit at a time, hence the comparison with L1.commit (the
-one-connection single-row commit rate). Target (ADR 0013): ≥ 0.5 × L1.commit. One
+Each number is its own transaction (as when a document is numbered for signing) and
+locks the (unit, year, kind) sequence row until it commits, so writers on the same unit
+queue: the rate is bounded by one commit at a time, hence the comparison with L1.commit
+(the one-connection single-row commit rate). Target (ADR 0013): ≥ 0.5 × L1.commit. One
 writer in five rolls back after taking a number; the run then checks the committed
 numbers are exactly 1..N.
+
+``documents.numbering.8`` uses ``numbering_atomic`` as ``document_number_assign`` does
+(ADR 0031: the number is the last statement, pipelined with the COMMIT);
+``documents.numbering.8.sequence_next`` the plain ``sequence_next`` in
+``transaction.atomic()`` (the lock also spans the round trip back to Python before the
+COMMIT), for comparison in the same run.
 """
 
 from __future__ import annotations
@@ -24,10 +30,12 @@ class _Rollback(Exception):
     pass
 
 
-def _allocate_for(seconds: float, start_at: float, unit_id: int, index: int) -> tuple[int, int]:
+def _allocate_for(
+    seconds: float, start_at: float, unit_id: int, index: int, pipelined: bool
+) -> tuple[int, int]:
     from django.db import transaction
 
-    from cinar.documents.numbering import sequence_next
+    from cinar.documents.numbering import numbering_atomic, sequence_next
 
     while time.time() < start_at:
         time.sleep(0.001)
@@ -36,27 +44,42 @@ def _allocate_for(seconds: float, start_at: float, unit_id: int, index: int) -> 
     while time.perf_counter() < end:
         fail = (committed + rolled_back + index) % 5 == 0
         try:
-            with transaction.atomic():
-                sequence_next(unit_id=unit_id, year=YEAR, kind="official")
-                if fail:
-                    raise _Rollback
+            if pipelined:
+                with numbering_atomic() as tx:
+                    tx.take_last(unit_id=unit_id, year=YEAR, kind="official")
+                    if fail:
+                        raise _Rollback
+            else:
+                with transaction.atomic():
+                    sequence_next(unit_id=unit_id, year=YEAR, kind="official")
+                    if fail:
+                        raise _Rollback
             committed += 1
         except _Rollback:
             rolled_back += 1
     return committed, rolled_back
 
 
-def _writer(seconds: float, start_at: float, unit_id: int, index: int, out: Any) -> None:
+def _writer(
+    seconds: float, start_at: float, unit_id: int, index: int, pipelined: bool, out: Any
+) -> None:
     from django.db import connections
 
     try:
-        out.put(_allocate_for(seconds, start_at, unit_id, index))
+        out.put(_allocate_for(seconds, start_at, unit_id, index, pipelined))
     finally:
         connections.close_all()
 
 
 def run(ctx: Context) -> list[Result]:
     ctx.django()
+    return [
+        _measure(ctx, pipelined=True, seconds=ctx.seconds(6)),
+        _measure(ctx, pipelined=False, seconds=ctx.seconds(4)),
+    ]
+
+
+def _measure(ctx: Context, *, pipelined: bool, seconds: float) -> Result:
     from django.db import connections
 
     from cinar.documents.models import NumberSequence
@@ -69,14 +92,14 @@ def run(ctx: Context) -> list[Result]:
         code=f"BN{time.time_ns() % 10**9}",
         detsis_number=f"{time.time_ns() % 10**8:08d}",
     )
-    seconds = ctx.seconds(6)
-    log(f"official numbering, {WRITERS} writers, {seconds:.0f} s")
+    how = "numbering_atomic" if pipelined else "sequence_next"
+    log(f"official numbering ({how}), {WRITERS} writers, {seconds:.0f} s")
     connections.close_all()
     mpctx = mp.get_context("fork")
     out = mpctx.Queue()
     start_at = time.time() + 1.0
     procs = [
-        mpctx.Process(target=_writer, args=(seconds, start_at, unit.pk, i, out))
+        mpctx.Process(target=_writer, args=(seconds, start_at, unit.pk, i, pipelined, out))
         for i in range(WRITERS)
     ]
     for proc in procs:
@@ -93,16 +116,14 @@ def run(ctx: Context) -> list[Result]:
     note = f"{rolled_back} rolled back; last number {last} = {committed} committed" + (
         "" if gapless else " — GAP OR DUPLICATE"
     )
-    if single_commit:
+    if single_commit and pipelined:
         note += f"; target ≥ 0.5× L1.commit ({0.5 * single_commit.value:.0f}/s)"
-    return [
-        Result(
-            key="documents.numbering.8",
-            name=f"official numbers, {WRITERS} writers on one unit",
-            value=rate,
-            unit="numbers/s",
-            limit="L1.commit",
-            notes=note,
-            extra={"writers": WRITERS, "gapless": gapless, "rolled_back": rolled_back},
-        )
-    ]
+    return Result(
+        key="documents.numbering.8" + ("" if pipelined else ".sequence_next"),
+        name=f"official numbers, {WRITERS} writers on one unit ({how})",
+        value=rate,
+        unit="numbers/s",
+        limit="L1.commit",
+        notes=note,
+        extra={"writers": WRITERS, "gapless": gapless, "rolled_back": rolled_back},
+    )

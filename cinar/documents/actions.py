@@ -44,7 +44,12 @@ from cinar.documents.models import (
     Urgency,
 )
 from cinar.documents.models.document import validate_detsis, validate_mersis
-from cinar.documents.numbering import current_year, numbering_unit, sequence_next
+from cinar.documents.numbering import (
+    current_year,
+    numbering_atomic,
+    numbering_unit,
+    sequence_next,
+)
 from cinar.documents.permissions import DEFAULT_ROLE_PERMISSIONS, DocumentPermission
 from cinar.documents.queries import (
     document_approval_chain_suggest,
@@ -79,6 +84,7 @@ __all__ = [
     "document_attachments_add",
     "document_draft_create",
     "document_draft_update",
+    "document_number_assign",
     "document_register_incoming",
     "document_register_package",
     "document_roles_ensure_defaults",
@@ -947,61 +953,130 @@ def _render_and_sign(
     )
 
 
-def document_sign(*, actor: Any, step: ApprovalStep, signer_backend: Any = None) -> Document:
-    """Imza: in one transaction take the official number, render and sign the PDF, store
-    it. A deputy signs "vekaleten" (``signed_on_behalf_of``, shown in the signature block).
-    If anything fails the number goes back (the transaction rolls back)."""
+def _signing_checks(actor: Any, document: Document, step: ApprovalStep) -> Any | None:
+    """Who ``actor`` signs for (None: themselves); raises when they may not sign ``step``."""
+    if step.kind != StepKind.IMZA:
+        raise ValidationError({"step": _("This step is an initial (paraf), not a signature.")})
+    on_behalf_of = _acting_for(actor, step)
+    may_sign = signers_for(
+        unit=document.unit, document_kind=document.document_kind, action=StepKind.IMZA
+    )
+    if step.assignee_id not in {u.pk for u in may_sign}:
+        raise PermissionDenied(_("The signer no longer has signature authority for this unit."))
+    return on_behalf_of
+
+
+def document_number_assign(*, actor: Any, step: ApprovalStep) -> Document:
+    """Step 1 of imza: bind the official number and the verification code to the document,
+    in a short transaction of its own (ADR 0031).
+
+    The unit's sequence row is locked only by the transaction's last statement, sent with
+    its COMMIT (``numbering_atomic``). A number once given stays with its document: when
+    the signature then fails, signing again reuses it; it is never given to another one.
+    A document that already has its number keeps it (no new number, no event).
+    """
     _require_staff(actor)
-    with transaction.atomic():
+    with numbering_atomic() as numbering:
         document, fresh = _lock_open_step(step)
-        if fresh.kind != StepKind.IMZA:
-            raise ValidationError({"step": _("This step is an initial (paraf), not a signature.")})
-        on_behalf_of = _acting_for(actor, fresh)
-        may_sign = signers_for(
-            unit=document.unit, document_kind=document.document_kind, action=StepKind.IMZA
-        )
-        if fresh.assignee_id not in {u.pk for u in may_sign}:
-            raise PermissionDenied(_("The signer no longer has signature authority for this unit."))
+        _signing_checks(actor, document, fresh)
+        if document.number:
+            return document
         unit: Any = numbering_unit(document.unit)
         year = current_year()
-        sequence = sequence_next(unit_id=unit.pk, year=year, kind=SequenceKind.OFFICIAL)
-        now = timezone.now()
-        document.number = f"E-{unit.detsis_number}-{document.file_plan_code.code}-{sequence}"
         document.number_unit = unit
         document.number_year = year
-        document.number_sequence = sequence
         document.verification_code = _unique_verification_code()
-        document.document_date = timezone.localdate(now)
-        document.signed_at = now
-        document.signed_by = actor
-        document.signed_on_behalf_of = on_behalf_of
-        pdf = _render_and_sign(
-            document=document,
-            signer=actor,
-            on_behalf_of=on_behalf_of,
-            signer_backend=signer_backend,
-        )
-        document.signed_file.save(f"{document.number}.pdf", ContentFile(pdf), save=False)
-        document.status = DocumentStatus.SIGNED
-        document.save()
-        fresh.decision = StepDecision.SIGNED
-        fresh.acted_by = actor
-        fresh.on_behalf_of = on_behalf_of
-        fresh.acted_at = now
-        fresh.save(update_fields=["decision", "acted_by", "on_behalf_of", "acted_at"])
-        _reindex(document)
+        document.save(update_fields=["number_unit", "number_year", "verification_code"])
         audit_record(
             actor=actor,
-            action="documents.document.sign",
+            action="documents.document.number",
             target=document,
-            data={
-                "number": document.number,
-                "step": fresh.pk,
-                "verification_code": document.verification_code,
-            },
-            on_behalf_of=on_behalf_of,
+            data={"step": fresh.pk, "number_unit": unit.pk, "year": year},
         )
+        prefix = f"E-{unit.detsis_number}-{document.file_plan_code.code}-"
+        numbering.take_last(
+            unit_id=unit.pk,
+            year=year,
+            kind=SequenceKind.OFFICIAL,
+            document_id=document.pk,
+            number_prefix=prefix,
+        )
+    assert numbering.value is not None
+    document.number_sequence = numbering.value
+    document.number = f"{prefix}{numbering.value}"
     return document
+
+
+def document_sign(*, actor: Any, step: ApprovalStep, signer_backend: Any = None) -> Document:
+    """Imza, in three steps so that no lock is held while the PDF is rendered and signed
+    (ADR 0031):
+
+    1. ``document_number_assign``: the official number and verification code (short
+       transaction; a retry after a failed signature keeps the number).
+    2. Render the PDF/A with the number and sign it (PAdES) — no transaction, no lock.
+    3. One transaction: check the step is still open, store the signed PDF, status
+       signed, the step's decision, the search index, the audit event. A deputy signs
+       "vekaleten" (``signed_on_behalf_of``, shown in the signature block).
+
+    If step 2 or 3 fails nothing is stored (a file written in step 3 is deleted again)
+    and the document keeps its number, waiting to be signed.
+    """
+    numbered = document_number_assign(actor=actor, step=step)
+    fresh = ApprovalStep.objects.select_related("assignee").get(pk=step.pk)
+    on_behalf_of = _signing_checks(actor, numbered, fresh)
+    now = timezone.now()
+    numbered.document_date = timezone.localdate(now)
+    numbered.signed_at = now
+    numbered.signed_by = actor
+    numbered.signed_on_behalf_of = on_behalf_of
+    pdf = _render_and_sign(
+        document=numbered, signer=actor, on_behalf_of=on_behalf_of, signer_backend=signer_backend
+    )
+    stored: list[tuple[Any, str]] = []
+    try:
+        with transaction.atomic():
+            document, fresh = _lock_open_step(step)
+            if document.number != numbered.number:  # pragma: no cover - numbers never change
+                raise ValidationError({"step": _("The document's number changed; sign again.")})
+            on_behalf_of = _signing_checks(actor, document, fresh)
+            document.document_date = numbered.document_date
+            document.signed_at = now
+            document.signed_by = actor
+            document.signed_on_behalf_of = on_behalf_of
+            document.signed_file.save(f"{document.number}.pdf", ContentFile(pdf), save=False)
+            stored.append((document.signed_file.storage, str(document.signed_file.name)))
+            document.status = DocumentStatus.SIGNED
+            document.save()
+            fresh.decision = StepDecision.SIGNED
+            fresh.acted_by = actor
+            fresh.on_behalf_of = on_behalf_of
+            fresh.acted_at = now
+            fresh.save(update_fields=["decision", "acted_by", "on_behalf_of", "acted_at"])
+            _reindex(document)
+            audit_record(
+                actor=actor,
+                action="documents.document.sign",
+                target=document,
+                data={
+                    "number": document.number,
+                    "step": fresh.pk,
+                    "verification_code": document.verification_code,
+                },
+                on_behalf_of=on_behalf_of,
+            )
+    except BaseException:
+        _delete_stored(stored)
+        raise
+    return document
+
+
+def _delete_stored(files: Iterable[tuple[Any, str]]) -> None:
+    """Remove files written by a transaction that then rolled back (no orphans)."""
+    for storage, name in files:
+        try:
+            storage.delete(name)
+        except OSError:  # pragma: no cover - logged, the error that rolled back matters more
+            logger.warning("could not delete %s after a rollback", name, exc_info=True)
 
 
 # --- file plan ------------------------------------------------------------------------------

@@ -381,6 +381,7 @@ def document_get_by_verification_code(*, code: str) -> Document | None:
         Document.objects.filter(
             verification_code=verification_code_normalize(code), number__isnull=False
         )
+        .exclude(signed_file="")
         .select_related("unit", "file_plan_code", "signed_by", "signed_on_behalf_of")
         .prefetch_related(Prefetch("attachments"))
         .first()

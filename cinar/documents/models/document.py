@@ -120,7 +120,8 @@ class Correspondent(TimeStampedModel):
 
 class DocumentQuerySet(models.QuerySet["Document"]):
     def signed(self) -> DocumentQuerySet:
-        return self.filter(number__isnull=False)
+        # A number is given just before the signature (ADR 0031): signed means the PDF.
+        return self.filter(number__isnull=False).exclude(signed_file="")
 
 
 class Document(TimeStampedModel):

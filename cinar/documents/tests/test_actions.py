@@ -1,4 +1,5 @@
 import datetime as dt
+from pathlib import Path
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -17,6 +18,7 @@ from cinar.documents.models import (
     StepDecision,
 )
 from cinar.documents.queries import inbox_approval_steps, open_steps
+from cinar.documents.verification import verification_lookup
 
 from .conftest import draft, register, standard_chain, vekalet
 
@@ -308,7 +310,9 @@ def test_two_paraf_in_parallel_then_imza_by_a_deputy_vekaleten(docs, fake_signin
     assert event.on_behalf_of_id == docs.org.manager.pk and event.actor_id == docs.deputy.pk
 
 
-def test_failed_signing_gives_the_number_back(docs, monkeypatch):
+def test_a_failed_signature_keeps_the_number_for_the_retry_and_stores_nothing(
+    docs, monkeypatch, settings
+):
     doc = draft(docs)
     actions.document_approval_chain_set(
         actor=docs.org.staff_member, document=doc, stages=[[(docs.org.manager, "imza")]]
@@ -323,8 +327,60 @@ def test_failed_signing_gives_the_number_back(docs, monkeypatch):
     with pytest.raises(RuntimeError):
         actions.document_sign(actor=docs.org.manager, step=step)
     doc.refresh_from_db()
-    assert doc.number is None and doc.status == DocumentStatus.IN_APPROVAL
-    assert not NumberSequence.objects.filter(last_value__gt=0, kind="official").exists()
+    detsis = docs.org.yazilim.detsis_number
+    # The number is bound to the document (ADR 0031), nothing is signed or stored.
+    assert doc.number == f"E-{detsis}-050-1" and doc.status == DocumentStatus.IN_APPROVAL
+    assert not doc.signed_file and doc.signed_at is None
+    assert NumberSequence.objects.get(kind="official").last_value == 1
+    assert AuditEvent.objects.filter(action="documents.document.number").count() == 1
+    assert not AuditEvent.objects.filter(action="documents.document.sign").exists()
+    assert verification_lookup(code=doc.verification_code) is None
+
+    # Another document signed meanwhile gets the next number, not this one's.
+    other = draft(docs)
+    actions.document_approval_chain_set(
+        actor=docs.org.staff_member, document=other, stages=[[(docs.org.manager, "imza")]]
+    )
+    actions.document_submit_for_approval(actor=docs.org.staff_member, document=other)
+    monkeypatch.setattr(
+        "cinar.documents.rendering.render_and_sign",
+        lambda **kw: b"%PDF-1.7\n% " + kw["document"].number.encode() + b"\n%%EOF\n",
+    )
+    other_step = ApprovalStep.objects.get(document=other)
+    assert (
+        actions.document_sign(actor=docs.org.manager, step=other_step).number == f"E-{detsis}-050-2"
+    )
+    # Signing again reuses the document's own number.
+    signed = actions.document_sign(actor=docs.org.manager, step=step)
+    assert signed.number == f"E-{detsis}-050-1" and signed.status == DocumentStatus.SIGNED
+    assert signed.signed_file.read().endswith(b"E-" + detsis.encode() + b"-050-1\n%%EOF\n")
+    assert NumberSequence.objects.get(kind="official").last_value == 2
+    assert AuditEvent.objects.filter(action="documents.document.number").count() == 2
+
+
+def test_a_failure_after_the_pdf_is_stored_leaves_no_orphaned_file(
+    docs, fake_signing, monkeypatch, settings
+):
+    doc = draft(docs)
+    actions.document_approval_chain_set(
+        actor=docs.org.staff_member, document=doc, stages=[[(docs.org.manager, "imza")]]
+    )
+    actions.document_submit_for_approval(actor=docs.org.staff_member, document=doc)
+    step = ApprovalStep.objects.get(document=doc)
+
+    def index_down(document):
+        raise RuntimeError("search index unavailable")
+
+    monkeypatch.setattr("cinar.documents.actions._reindex", index_down)
+    with pytest.raises(RuntimeError):
+        actions.document_sign(actor=docs.org.manager, step=step)
+    assert fake_signing, "the PDF was rendered and signed before the failure"
+    doc.refresh_from_db()
+    assert not doc.signed_file and doc.status == DocumentStatus.IN_APPROVAL
+    media = Path(settings.MEDIA_ROOT)
+    assert [p for p in media.rglob("*") if p.is_file()] == []
+    step.refresh_from_db()
+    assert step.decision == StepDecision.PENDING
 
 
 def test_numbers_count_per_unit_and_skip_nothing(docs, fake_signing):
