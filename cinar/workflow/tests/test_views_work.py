@@ -20,7 +20,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from cinar.organization.tests.conftest import org  # noqa: F401  (fixture)
-from cinar.workflow import actions
+from cinar.workflow import actions, views
 from cinar.workflow.models import ProcessEvent, WorkItem, WorkItemStatus
 from cinar.workflow.tests.test_views import (  # noqa: F401  (fixtures)
     PERSONAS,
@@ -335,7 +335,7 @@ def test_inbox_tabs_and_counts(client, wf, intake):
     assert "Register the application" in body
     assert reverse("workflow:item_detail", args=[intake.pk]) in body
     actions.work_item_complete(actor=wf.staff_member, work_item=intake, data={"applicant": "x"})
-    response = client.get(reverse("workflow:inbox") + "?box=unit")
+    response = client.get(reverse("workflow:inbox") + "?box=mine")
     tabs = {t["box"]: t["count"] for t in response.context["tabs"]}
     assert tabs["mine"] == 0 and tabs["unit"] == 2
     body = response.content.decode()
@@ -425,3 +425,16 @@ def test_item_json_free_of_secrets(client, wf, intake):
     script = body.decode().split('id="instance-markers"')[1].split("</script>")[0]
     data = json.loads(script.split(">", 1)[1])
     assert set(data) == {"completed", "current", "pending", "error"}
+
+
+def test_inbox_is_paginated_and_counts_every_item(client, wf, version):
+    for _ in range(views.INBOX_PAGE_SIZE + 1):
+        actions.process_instance_start(actor=wf.admin, version=version, data={})
+    client.force_login(wf.staff_member)
+    first = client.get(reverse("workflow:inbox") + "?box=mine")
+    counts = {tab["box"]: tab["count"] for tab in first.context["tabs"]}
+    second = client.get(reverse("workflow:inbox") + "?box=mine&page=2")
+    assert counts["mine"] == views.INBOX_PAGE_SIZE + 1
+    assert len(first.context["items"]) == views.INBOX_PAGE_SIZE
+    assert len(second.context["items"]) == 1
+    assert "?box=mine&amp;page=2" in first.content.decode()
