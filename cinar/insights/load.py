@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from cinar.cases.models import Case, CaseStatus
 from cinar.catalog.models import Service
+from cinar.organization.models import Membership
 from cinar.workflow.models import (
     EventKind,
     InstanceStatus,
@@ -42,6 +43,9 @@ CHANNEL_WEIGHTS = {
     "kep": 2,
     "official_institution": 2,
 }
+# Citizens' ratings of closed applications: how many rate, and the scores 1…5.
+RATED_SHARE = 0.4
+RATING_WEIGHTS = (8, 7, 15, 30, 40)
 TASK_RE = re.compile(r"<(?:\w+:)?userTask\b[^>]*\bid=\"([^\"]+)\"(?:[^>]*\bname=\"([^\"]*)\")?")
 
 
@@ -52,6 +56,7 @@ class Target:
     tasks: list[tuple[str, str]]
     channels: list[str]
     weights: list[int]
+    staff: list[int]
 
 
 def _targets() -> list[Target]:
@@ -59,12 +64,16 @@ def _targets() -> list[Target]:
         v.definition.key: v
         for v in ProcessVersion.objects.filter(is_active=True).select_related("definition")
     }
+    staff: dict[int, list[int]] = {}
+    for unit_id, user_id in Membership.objects.active_on().values_list("unit_id", "user_id"):
+        staff.setdefault(unit_id, []).append(user_id)
     out = []
     for s in Service.objects.filter(is_active=True).select_related("unit"):
         version = versions.get(s.process_key) if s.process_key else None
         tasks = [(m[0], m[1] or m[0]) for m in TASK_RE.findall(version.xml)] if version else []
         allowed = [c for c in (s.channels or []) if c in CHANNEL_WEIGHTS] or ["web"]
-        out.append(Target(s, version, tasks, allowed, [CHANNEL_WEIGHTS[c] for c in allowed]))
+        weights = [CHANNEL_WEIGHTS[c] for c in allowed]
+        out.append(Target(s, version, tasks, allowed, weights, sorted(staff.get(s.unit_id, []))))
     return out
 
 
@@ -156,6 +165,9 @@ def _batch(
     for i, p in enumerate(plans):
         t = p["t"]
         inst = p.get("instance")
+        rating = None
+        if p["closed_at"] is not None and rng.random() < RATED_SHARE:
+            rating = rng.choices((1, 2, 3, 4, 5), RATING_WEIGHTS)[0]
         case_rows.append(
             Case(
                 tracking_code=f"Z{run[:3]}{offset + i:07d}",
@@ -171,6 +183,8 @@ def _batch(
                 idempotency_key=p["key"],
                 applicant_first_name="Sentetik",
                 applicant_last_name="Başvuru",
+                rating=rating,
+                rated_at=p["closed_at"] + dt.timedelta(hours=2) if rating else None,
             )
         )
         if inst is None:
@@ -188,6 +202,7 @@ def _batch(
             claimed = created + wait
             completed = created + slice_
             finished = p["closed_at"] is not None or j < len(steps) - 1
+            person = rng.choice(t.staff) if t.staff else None
             items.append(
                 WorkItem(
                     instance=inst,
@@ -196,6 +211,8 @@ def _batch(
                     title=name,
                     status=WorkItemStatus.COMPLETED if finished else WorkItemStatus.READY,
                     unit_id=t.service.unit_id,
+                    assignee_id=person,
+                    completed_by_id=person if finished else None,
                     created_at=created,
                     claimed_at=claimed if finished else None,
                     completed_at=completed if finished else None,

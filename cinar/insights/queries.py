@@ -6,7 +6,9 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import F, Q, QuerySet
+from django.contrib.auth import get_user_model
+from django.db.models import Count, F, Max, Q, QuerySet, Sum
+from django.db.models.functions import Coalesce, TruncMonth
 from django.http import Http404
 from django.utils import timezone
 
@@ -18,10 +20,21 @@ from cinar.organization.queries import (
     is_staff_user,
     permission_scope,
     unit_primary_of,
+    units_with_counts,
 )
-from cinar.workflow.models import WorkItem
+from cinar.workflow.models import OPEN_WORK_ITEM_STATUSES, ProcessDefinition, WorkItem
 
-from .models import DAY_BUCKETS, HOUR_BUCKETS, DailyServiceStats, DailyStepStats
+from .models import (
+    DAY_BUCKETS,
+    DAY_COLS,
+    HOUR_BUCKETS,
+    RATING_COLS,
+    WAIT_COLS,
+    WORK_COLS,
+    DailyServiceStats,
+    DailyStaffStats,
+    DailyStepStats,
+)
 from .rollups import percentile
 
 PERM = "insights.view_dashboard"
@@ -89,6 +102,19 @@ def _scoped(qs: QuerySet[Any], f: Filters, field_name: str = "unit_id") -> Query
     return qs
 
 
+def _sums(cols: tuple[str, ...] | list[str]) -> dict[str, Sum]:
+    return {f"s_{c}": Sum(c) for c in cols}
+
+
+def _hist(row: dict[str, Any], cols: tuple[str, ...]) -> list[int]:
+    return [row[f"s_{c}"] or 0 for c in cols]
+
+
+def _add(into: list[int], more: list[int]) -> None:
+    for i, n in enumerate(more):
+        into[i] += n
+
+
 @dataclass
 class ServiceRow:
     service_id: int
@@ -114,14 +140,19 @@ class ServiceRow:
 
 @dataclass
 class StepRow:
+    """One BPMN step: work items completed in the period (waiting = created → claimed,
+    working = claimed → completed, hours), and its work items open now."""
+
     process_key: str
     element_id: str
     name: str
     completed: int = 0
-    overdue: int = 0
+    overdue: int = 0  # completed in the period after their due time
     wait_sum: float = 0
     work_sum: float = 0
     hist: list[int] = field(default_factory=lambda: [0] * (len(HOUR_BUCKETS) + 1))
+    open_now: int = 0
+    open_overdue: int = 0  # open now and past their due time
 
     @property
     def avg_wait(self) -> float:
@@ -132,8 +163,97 @@ class StepRow:
         return round(self.work_sum / self.completed, 1) if self.completed else 0
 
     @property
+    def p50_wait(self) -> float | None:
+        return percentile(self.hist, HOUR_BUCKETS, 0.5)
+
+    @property
     def p90_wait(self) -> float | None:
         return percentile(self.hist, HOUR_BUCKETS, 0.9)
+
+    @property
+    def overdue_share(self) -> float | None:
+        return round(100 * self.overdue / self.completed, 1) if self.completed else None
+
+
+@dataclass
+class MonthRow:
+    """One calendar month of the period (``month`` is its first day; the first and last
+    months count only the days inside the period)."""
+
+    month: dt.date
+    received: int = 0
+    closed: int = 0
+    closed_in_time: int = 0
+
+    @property
+    def in_time_share(self) -> float | None:
+        return round(100 * self.closed_in_time / self.closed, 1) if self.closed else None
+
+
+@dataclass
+class RatingRow:
+    """Citizens' ratings (1–5) of one service's applications closed in the period."""
+
+    service_id: int
+    name: str
+    hist: list[int] = field(default_factory=lambda: [0] * 5)  # how many 1s, 2s, … 5s
+
+    @property
+    def count(self) -> int:
+        return sum(self.hist)
+
+    @property
+    def average(self) -> float | None:
+        n = self.count
+        return round(sum((i + 1) * c for i, c in enumerate(self.hist)) / n, 2) if n else None
+
+
+@dataclass
+class UnitLoadRow:
+    """One unit: its applications open now (and overdue now), received and closed in the
+    period, and its staff today (active memberships)."""
+
+    unit_id: int
+    name: str
+    open_now: int = 0
+    overdue_open: int = 0
+    received: int = 0
+    closed: int = 0
+    staff: int = 0
+
+    @property
+    def closed_per_staff(self) -> float | None:
+        return round(self.closed / self.staff, 1) if self.staff else None
+
+
+@dataclass
+class StaffRow:
+    """One person: work items open now (assigned to them) and overdue now; items they
+    completed in the period, how many late, and their working time (hours)."""
+
+    user_id: int
+    name: str
+    open_now: int = 0
+    overdue: int = 0
+    completed: int = 0
+    completed_late: int = 0
+    work_sum: float = 0
+    hist: list[int] = field(default_factory=lambda: [0] * (len(HOUR_BUCKETS) + 1))
+
+    @property
+    def median_work_hours(self) -> float | None:
+        return percentile(self.hist, HOUR_BUCKETS, 0.5)
+
+    @property
+    def avg_work_hours(self) -> float | None:
+        return round(self.work_sum / self.completed, 1) if self.completed else None
+
+
+@dataclass
+class ProcessRow:
+    key: str
+    name: str
+    completed: int = 0  # work items completed in the period
 
 
 @dataclass
@@ -146,78 +266,232 @@ class Dashboard:
     channels: list[tuple[str, int]]
     services: list[ServiceRow]
     steps: list[StepRow]
+    trend: list[MonthRow] = field(default_factory=list)
+    ratings: list[RatingRow] = field(default_factory=list)
+    workload_units: list[UnitLoadRow] = field(default_factory=list)
+    workload_staff: list[StaffRow] = field(default_factory=list)
 
     @property
     def in_time_share(self) -> float | None:
         return round(100 * self.closed_in_time / self.closed, 1) if self.closed else None
 
 
+def _months(f: Filters) -> list[dt.date]:
+    out = []
+    m = f.start.replace(day=1)
+    while m <= f.end:
+        out.append(m)
+        m = (m + dt.timedelta(days=32)).replace(day=1)
+    return out
+
+
+def _as_date(value: Any) -> dt.date:
+    return value.date() if isinstance(value, dt.datetime) else value
+
+
+def _open_items(f: Filters) -> QuerySet[WorkItem]:
+    """Work items open now, scoped like the step rollups (the instance's unit, else the
+    item's own)."""
+    qs = WorkItem.objects.filter(status__in=OPEN_WORK_ITEM_STATUSES)
+    if f.unit_ids is not None:
+        qs = qs.alias(unit_of=Coalesce("instance__responsible_unit_id", "unit_id")).filter(
+            unit_of__in=f.unit_ids
+        )
+    return qs
+
+
+def _user_names(ids: set[int]) -> dict[int, str]:
+    out = {}
+    for pk, first, last, username in (
+        get_user_model()
+        .objects.filter(pk__in=ids)
+        .values_list("pk", "first_name", "last_name", "username")
+    ):
+        out[pk] = f"{first} {last}".strip() or username
+    return out
+
+
+def _steps(f: Filters, process_key: str | None) -> dict[tuple[str, str], StepRow]:
+    qs = _scoped(DailyStepStats.objects.all(), f)
+    if process_key is not None:
+        qs = qs.filter(process_key=process_key)
+    steps: dict[tuple[str, str], StepRow] = {}
+    for r in (
+        qs.values("process_key", "element_id")
+        .annotate(
+            name=Max("element_name"),
+            **_sums(["completed", "overdue", "wait_sum_hours", "work_sum_hours", *WAIT_COLS]),
+        )
+        .order_by()
+    ):
+        steps[(r["process_key"], r["element_id"])] = StepRow(
+            process_key=r["process_key"],
+            element_id=r["element_id"],
+            name=r["name"] or r["element_id"],
+            completed=r["s_completed"] or 0,
+            overdue=r["s_overdue"] or 0,
+            wait_sum=r["s_wait_sum_hours"] or 0,
+            work_sum=r["s_work_sum_hours"] or 0,
+            hist=_hist(r, WAIT_COLS),
+        )
+    return steps
+
+
 def dashboard(*, filters: Filters) -> Dashboard:
-    """Everything on the dashboard from the rollups, in a fixed number of queries."""
+    """Everything on the dashboard from the rollups (summed by the database) and a few
+    indexed counts of what is open now, in a fixed number of queries."""
     f = filters
+    now = timezone.now()
     channels: dict[str, int] = {}
     services: dict[int, ServiceRow] = {}
-    rows = _scoped(DailyServiceStats.objects.all(), f).values_list(
-        "service_id", "channel", "received", "closed", "closed_in_time", "duration_hist"
+    ratings: dict[int, RatingRow] = {}
+    trend = {m: MonthRow(month=m) for m in _months(f)}
+    units: dict[int, UnitLoadRow] = {}
+    rows = (
+        _scoped(DailyServiceStats.objects.all(), f)
+        .annotate(month=TruncMonth("day"))
+        .values("service_id", "channel", "unit_id", "month")
+        .annotate(**_sums(["received", "closed", "closed_in_time", *DAY_COLS, *RATING_COLS]))
+        .order_by()
     )
-    for service_id, channel, received, closed, in_time, hist in rows:
-        channels[channel] = channels.get(channel, 0) + received
-        s = services.get(service_id)
+    for r in rows:
+        received, closed, in_time = r["s_received"], r["s_closed"], r["s_closed_in_time"]
+        channels[r["channel"]] = channels.get(r["channel"], 0) + received
+        sid = r["service_id"]
+        s = services.get(sid)
         if s is None:
-            s = services[service_id] = ServiceRow(service_id=service_id, name="", legal_days=0)
+            s = services[sid] = ServiceRow(service_id=sid, name="", legal_days=0)
         s.received += received
         s.closed += closed
         s.closed_in_time += in_time
-        for i, n in enumerate(hist):
-            s.hist[i] += n
+        _add(s.hist, _hist(r, DAY_COLS))
+        rating = _hist(r, RATING_COLS)
+        if any(rating):
+            _add(ratings.setdefault(sid, RatingRow(service_id=sid, name="")).hist, rating)
+        m = trend.setdefault(_as_date(r["month"]), MonthRow(month=_as_date(r["month"])))
+        m.received += received
+        m.closed += closed
+        m.closed_in_time += in_time
+        u = units.setdefault(r["unit_id"], UnitLoadRow(unit_id=r["unit_id"], name=""))
+        u.received += received
+        u.closed += closed
     for pk, name, days in Service.objects.filter(pk__in=services).values_list(
         "pk", "name", "completion_days"
     ):
         services[pk].name = name
         services[pk].legal_days = days or 0
-    steps: dict[tuple[str, str], StepRow] = {}
-    for key, element, name, completed, overdue, wait, work, hist in _scoped(
-        DailyStepStats.objects.all(), f
-    ).values_list(
-        "process_key",
-        "element_id",
-        "element_name",
-        "completed",
-        "overdue",
-        "wait_sum_hours",
-        "work_sum_hours",
-        "wait_hist",
-    ):
-        r = steps.get((key, element))
-        if r is None:
-            r = steps[(key, element)] = StepRow(process_key=key, element_id=element, name=name)
-        r.completed += completed
-        r.overdue += overdue
-        r.wait_sum += wait
-        r.work_sum += work
-        for i, n in enumerate(hist):
-            r.hist[i] += n
-    overdue_qs = Case.objects.overdue()
+        if pk in ratings:
+            ratings[pk].name = name
+    steps = _steps(f, None)
+    open_cases = Case.objects.open()
     if f.unit_ids is not None:
-        overdue_qs = overdue_qs.filter(responsible_unit_id__in=f.unit_ids)
+        open_cases = open_cases.filter(responsible_unit_id__in=f.unit_ids)
+    for unit_id, n, late in (
+        open_cases.values("responsible_unit_id")
+        .annotate(n=Count("id"), late=Count("id", filter=Q(due_at__lt=now)))
+        .values_list("responsible_unit_id", "n", "late")
+        .order_by()
+    ):
+        u = units.setdefault(unit_id, UnitLoadRow(unit_id=unit_id, name=""))
+        u.open_now, u.overdue_open = n, late
+    for unit in units_with_counts().filter(pk__in=units):
+        units[unit.pk].name = unit.name
+        units[unit.pk].staff = unit.staff_count  # type: ignore[attr-defined]
+    staff: dict[int, StaffRow] = {}
+    for r in (
+        _scoped(DailyStaffStats.objects.all(), f)
+        .values("user_id")
+        .annotate(**_sums(["completed", "overdue", "work_sum_hours", *WORK_COLS]))
+        .order_by()
+    ):
+        staff[r["user_id"]] = StaffRow(
+            user_id=r["user_id"],
+            name="",
+            completed=r["s_completed"] or 0,
+            completed_late=r["s_overdue"] or 0,
+            work_sum=r["s_work_sum_hours"] or 0,
+            hist=_hist(r, WORK_COLS),
+        )
+    for user_id, n, late in (
+        _open_items(f)
+        .filter(assignee__isnull=False)
+        .values("assignee_id")
+        .annotate(n=Count("id"), late=Count("id", filter=Q(due_at__lt=now)))
+        .values_list("assignee_id", "n", "late")
+        .order_by()
+    ):
+        p = staff.setdefault(user_id, StaffRow(user_id=user_id, name=""))
+        p.open_now, p.overdue = n, late
+    for pk, name in _user_names(set(staff)).items():
+        staff[pk].name = name
     service_list = sorted(services.values(), key=lambda s: (-s.received, s.name))
     return Dashboard(
         filters=f,
         received=sum(s.received for s in service_list),
         closed=sum(s.closed for s in service_list),
         closed_in_time=sum(s.closed_in_time for s in service_list),
-        open_overdue=overdue_qs.count(),
+        open_overdue=sum(u.overdue_open for u in units.values()),
         channels=sorted(channels.items(), key=lambda kv: -kv[1]),
         services=service_list,
         steps=sorted(steps.values(), key=lambda r: -r.avg_wait)[:10],
+        trend=[trend[m] for m in sorted(trend)],
+        ratings=sorted(ratings.values(), key=lambda r: (-r.count, r.name)),
+        workload_units=sorted(units.values(), key=lambda u: (-u.open_now, u.name)),
+        workload_staff=sorted(staff.values(), key=lambda p: (-p.open_now, -p.completed, p.name)),
     )
+
+
+def step_heat(*, filters: Filters, process_key: str) -> dict[str, StepRow]:
+    """Per BPMN element id of ``process_key``: its steps completed in the period (waiting
+    and working time, count, overdue) and its work items open now — the heat map data.
+    Three queries."""
+    now = timezone.now()
+    out = {element: row for (_key, element), row in _steps(filters, process_key).items()}
+    for element, title, n, late in (
+        _open_items(filters)
+        .filter(instance__version__definition__key=process_key)
+        .values("element_id")
+        .annotate(title=Max("title"), n=Count("id"), late=Count("id", filter=Q(due_at__lt=now)))
+        .values_list("element_id", "title", "n", "late")
+        .order_by()
+    ):
+        row = out.setdefault(
+            element, StepRow(process_key=process_key, element_id=element, name=title)
+        )
+        row.open_now, row.open_overdue = n, late
+    return out
+
+
+def processes_for(filters: Filters) -> list[ProcessRow]:
+    """The processes with completed steps in the period and scope, busiest first."""
+    counts = dict(
+        _scoped(DailyStepStats.objects.all(), filters)
+        .values("process_key")
+        .annotate(n=Sum("completed"))
+        .values_list("process_key", "n")
+        .order_by()
+    )
+    names = dict(ProcessDefinition.objects.filter(key__in=counts).values_list("key", "name"))
+    rows = [ProcessRow(key=k, name=names.get(k) or k, completed=n or 0) for k, n in counts.items()]
+    return sorted(rows, key=lambda r: (-r.completed, r.name))
 
 
 def _range(day: dt.date) -> dt.datetime:
     return dt.datetime.combine(day, dt.time.min, tzinfo=timezone.get_current_timezone())
 
 
-DRILL_KINDS = ("received", "closed", "in_time", "late", "open_overdue", "step")
+DRILL_KINDS = (
+    "received",
+    "closed",
+    "in_time",
+    "late",
+    "open",
+    "open_overdue",
+    "overdue",
+    "rated",
+    "step",
+    "staff",
+)
 
 
 def drilldown_cases(
@@ -228,36 +502,71 @@ def drilldown_cases(
     channel: str = "",
     process_key: str = "",
     element_id: str = "",
+    overdue: bool = False,
+    unit_id: int | None = None,
+    assignee_id: int | None = None,
+    rating: int | None = None,
 ) -> QuerySet[Case]:
-    """The cases behind one dashboard figure (the same definitions as the rollups)."""
+    """The cases behind one dashboard figure (the same definitions as the rollups), always
+    within the filters' units.
+
+    - received / closed / in_time / late: received or closed in the period;
+    - open: open now; open_overdue or overdue: open now and past their due time;
+    - rated: closed in the period with a rating (``rating``: only that score);
+    - step: with a work item on ``process_key``/``element_id`` completed in the period;
+      with ``overdue``: whose work item there was completed late in the period or is open
+      and past due now;
+    - staff: with a work item of ``assignee_id`` completed in the period (``overdue``: late,
+      or open and past due now).
+    ``unit_id`` narrows to one unit (nothing when it is outside the filters' units).
+    """
     f = filters
+    now = timezone.now()
     start, end = _range(f.start), _range(f.end + dt.timedelta(days=1))
     qs = Case.objects.all()
     if f.unit_ids is not None:
         qs = qs.filter(responsible_unit_id__in=f.unit_ids)
+    if unit_id is not None:
+        if f.unit_ids is not None and unit_id not in f.unit_ids:
+            return Case.objects.none()
+        qs = qs.filter(responsible_unit_id=unit_id)
     if service_id:
         qs = qs.filter(service_id=service_id)
     if channel:
         qs = qs.filter(channel=channel)
+    in_period = Q(completed_at__gte=start, completed_at__lt=end)
+    late_items = Q(in_period, completed_at__gt=F("due_at")) | Q(
+        status__in=OPEN_WORK_ITEM_STATUSES, due_at__lt=now
+    )
     if kind == "received":
         qs = qs.filter(received_at__gte=start, received_at__lt=end)
-    elif kind in ("closed", "in_time", "late"):
+    elif kind in ("closed", "in_time", "late", "rated"):
         qs = qs.filter(closed_at__gte=start, closed_at__lt=end)
         in_time = Q(due_at__isnull=True) | Q(closed_at__lte=F("due_at"))
         if kind == "in_time":
             qs = qs.filter(in_time)
         elif kind == "late":
             qs = qs.exclude(in_time)
-    elif kind == "open_overdue":
-        qs = qs.filter(status__in=OPEN_STATUSES, due_at__lt=timezone.now())
+        elif kind == "rated":
+            qs = qs.filter(rating=rating) if rating else qs.filter(rating__isnull=False)
+    elif kind == "open":
+        qs = qs.filter(status__in=OPEN_STATUSES)
+    elif kind in ("open_overdue", "overdue"):
+        qs = qs.filter(status__in=OPEN_STATUSES, due_at__lt=now)
     elif kind == "step":
         items = WorkItem.objects.filter(
             instance__version__definition__key=process_key,
             element_id=element_id,
-            completed_at__gte=start,
-            completed_at__lt=end,
-        ).values("instance_id")
-        qs = qs.filter(process_instance_id__in=items)
+        ).filter(late_items if overdue else in_period)
+        qs = qs.filter(process_instance_id__in=items.values("instance_id"))
+    elif kind == "staff":
+        if assignee_id is None:
+            return Case.objects.none()
+        items = WorkItem.objects.alias(person=Coalesce("completed_by_id", "assignee_id")).filter(
+            person=assignee_id
+        )
+        items = items.filter(late_items if overdue else in_period)
+        qs = qs.filter(process_instance_id__in=items.values("instance_id"))
     else:
         raise Http404
     return qs.select_related("service", "responsible_unit").order_by("-received_at", "-pk")

@@ -1,40 +1,63 @@
-"""Incremental rollups (ADR 0022).
+"""Incremental rollups (ADR 0022, ADR 0023).
 
 Design: the worker reads new ``ProcessEvent`` rows and new ``Case`` rows by id past a
-cursor (plus a small overlap, for rows of transactions that committed after a higher id).
-From them it derives the *touched* (day, service) and (day, process key) keys, deletes
-those rollup rows and recomputes them from the source tables (cases and work items) in
-the same transaction. Recomputation, not increments, makes the update idempotent: an
-event seen twice, or arriving late (an old timestamp with a new id), only causes the
-same rows to be recomputed to the same values.
+cursor (plus a small overlap, for rows of transactions that committed after a higher id),
+and the ratings given since its last run. From them it derives the *touched* keys —
+(day, service), (day, process key) and days of staff work — deletes those rollup rows and
+recomputes them from the source tables (cases and work items) in the same transaction.
+Recomputation, not increments, makes the update idempotent: an event seen twice, or
+arriving late (an old timestamp with a new id), only causes the same rows to be recomputed
+to the same values.
+
+The recompute is one set-based ``INSERT … SELECT … GROUP BY`` per rollup table, on
+PostgreSQL and SQLite alike: the database groups the source rows, Python never loops over
+cases or work items.
 """
 
 from __future__ import annotations
 
-import bisect
 import datetime as dt
 from collections.abc import Iterable
 from typing import Any
 
-from django.db import transaction
-from django.db.models import Q
+from django.db import connection, transaction
+from django.db.models import Count, F, FloatField, Func, Max, Q, QuerySet, Sum
+from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 
 from cinar.cases.models import Case
 from cinar.workflow.models import ProcessEvent, WorkItem
 
-from .models import DAY_BUCKETS, HOUR_BUCKETS, DailyServiceStats, DailyStepStats, RollupCursor
+from .models import (
+    DAY_BUCKETS,
+    DAY_COLS,
+    HOUR_BUCKETS,
+    RATING_COLS,
+    WAIT_COLS,
+    WORK_COLS,
+    DailyServiceStats,
+    DailyStaffStats,
+    DailyStepStats,
+    RollupCursor,
+)
 
 EVENTS = "events"
 CASES = "cases"
+RATINGS = "ratings"
 # Ids re-read behind the cursor on every run, for transactions that commit out of id order.
 OVERLAP = 200
+# Ratings re-read behind the last one seen (their stream is by time: ``rated_at``).
+RATING_OVERLAP = dt.timedelta(minutes=10)
 # Backlog (in batches) beyond which one full rebuild replaces the incremental catch-up.
 REBUILD_BACKLOG = 10
 
 
 def bucket_of(value: float, edges: tuple[float, ...]) -> int:
-    return bisect.bisect_left(edges, value)
+    """Index of the histogram bucket holding ``value`` (bucket i: edges[i-1] < v ≤ edges[i])."""
+    for i, edge in enumerate(edges):
+        if value <= edge:
+            return i
+    return len(edges)
 
 
 def percentile(hist: list[int], edges: tuple[float, ...], q: float) -> float | None:
@@ -79,93 +102,180 @@ def _in_days(field: str, days: Iterable[dt.date]) -> Q:
     return q
 
 
-# --- computing rows from the source ----------------------------------------------------
+# --- set-based computation ----------------------------------------------------------------
 
 
-def service_rows(
-    cases: Iterable[dict[str, Any]], days: set[dt.date] | None
-) -> list[DailyServiceStats]:
-    """Rollup rows for ``cases`` (value dicts); only days in ``days`` when given."""
-    acc: dict[tuple[Any, ...], DailyServiceStats] = {}
+class Span(Func):
+    """``end - start`` as a float number of ``seconds``-long units (days, hours)."""
 
-    def row(day: dt.date, c: dict[str, Any]) -> DailyServiceStats:
-        key = (day, c["service_id"], c["responsible_unit_id"], c["channel"])
-        if key not in acc:
-            acc[key] = DailyServiceStats(
-                day=day,
-                service_id=c["service_id"],
-                unit_id=c["responsible_unit_id"],
-                channel=c["channel"],
-                duration_hist=[0] * (len(DAY_BUCKETS) + 1),
-            )
-        return acc[key]
+    output_field = FloatField()
+    arg_joiner = " - "
+    template = "(EXTRACT(EPOCH FROM (%(expressions)s)) / %(seconds)s)"
 
-    for c in cases:
-        rday = local_day(c["received_at"])
-        if days is None or rday in days:
-            row(rday, c).received += 1
-        if c["closed_at"] is not None:
-            cday = local_day(c["closed_at"])
-            if days is None or cday in days:
-                r = row(cday, c)
-                r.closed += 1
-                if c["due_at"] is None or c["closed_at"] <= c["due_at"]:
-                    r.closed_in_time += 1
-                span = (c["closed_at"] - c["received_at"]).total_seconds() / 86400
-                r.duration_sum_days += span
-                r.duration_hist[bucket_of(span, DAY_BUCKETS)] += 1
-    return list(acc.values())
+    def __init__(self, end: Any, start: Any, *, seconds: int) -> None:
+        super().__init__(end, start, seconds=int(seconds))
+
+    def as_sqlite(self, compiler: Any, connection: Any, **extra_context: Any) -> Any:
+        return self.as_sql(
+            compiler,
+            connection,
+            template="((julianday(%(expressions)s)) * 86400.0 / %(seconds)s)",
+            arg_joiner=") - julianday(",
+            **extra_context,
+        )
 
 
-def step_rows(items: Iterable[dict[str, Any]], days: set[dt.date] | None) -> list[DailyStepStats]:
-    acc: dict[tuple[Any, ...], DailyStepStats] = {}
-    for w in items:
-        day = local_day(w["completed_at"])
-        if days is not None and day not in days:
-            continue
-        unit_id = w["instance__responsible_unit_id"] or w["unit_id"]
-        key = (day, w["instance__version__definition__key"], w["element_id"], unit_id)
-        r = acc.get(key)
-        if r is None:
-            r = acc[key] = DailyStepStats(
-                day=day,
-                process_key=key[1],
-                element_id=w["element_id"],
-                element_name=w["title"][:255],
-                unit_id=unit_id,
-                wait_hist=[0] * (len(HOUR_BUCKETS) + 1),
-            )
-        started = w["claimed_at"] or w["completed_at"]
-        wait = max(0.0, (started - w["created_at"]).total_seconds() / 3600)
-        work = max(0.0, (w["completed_at"] - started).total_seconds() / 3600)
-        r.completed += 1
-        r.wait_sum_hours += wait
-        r.work_sum_hours += work
-        r.wait_hist[bucket_of(wait, HOUR_BUCKETS)] += 1
-        if w["due_at"] is not None and w["completed_at"] > w["due_at"]:
-            r.overdue += 1
-    return list(acc.values())
+def _buckets(alias: str, edges: tuple[float, ...], cols: tuple[str, ...]) -> dict[str, Count]:
+    """``Count`` per histogram bucket of the annotation ``alias`` (same rule as bucket_of)."""
+    out: dict[str, Count] = {}
+    for i, col in enumerate(cols):
+        q = Q()
+        if i > 0:
+            q &= Q(**{f"{alias}__gt": edges[i - 1]})
+        if i < len(edges):
+            q &= Q(**{f"{alias}__lte": edges[i]})
+        out[f"x_{col}"] = Count("id", filter=q)
+    return out
 
 
-CASE_FIELDS = (
-    "received_at",
-    "closed_at",
-    "due_at",
-    "service_id",
-    "responsible_unit_id",
-    "channel",
-)
-ITEM_FIELDS = (
-    "completed_at",
-    "created_at",
-    "claimed_at",
-    "due_at",
-    "element_id",
-    "title",
-    "unit_id",
-    "instance__responsible_unit_id",
-    "instance__version__definition__key",
-)
+def _insert(
+    model: Any, keys: list[str], values: list[str], parts: list[QuerySet[Any]], text: tuple = ()
+) -> None:
+    """``INSERT INTO model (keys, values) SELECT keys, SUM(values) FROM (parts) GROUP BY keys``.
+
+    Each part is a grouped ``values().annotate()`` query whose aliases are the target
+    columns prefixed ``x_``; a value a part lacks counts 0. ``text`` columns take MAX.
+    """
+    qn = connection.ops.quote_name
+    selects: list[str] = []
+    params: list[Any] = []
+    for qs in parts:
+        sql, p = qs.query.sql_with_params()
+        have = set(qs.query.annotation_select) | set(qs.query.values_select)
+        cols = ", ".join(
+            f"p.x_{c} AS x_{c}" if f"x_{c}" in have else f"0 AS x_{c}" for c in keys + values
+        )
+        # Only our own column names are interpolated; values stay query parameters.
+        selects.append(f"SELECT {cols} FROM ({sql}) p")  # noqa: S608
+        params.extend(p)
+    agg = ", ".join(f"{'MAX' if c in text else 'SUM'}(u.x_{c})" for c in values)
+    group = ", ".join(f"u.x_{c}" for c in keys)
+    target = ", ".join(qn(c) for c in keys + values)
+    sql = (
+        f"INSERT INTO {qn(model._meta.db_table)} ({target}) "  # noqa: S608
+        f"SELECT {group}, {agg} FROM ({' UNION ALL '.join(selects)}) u GROUP BY {group}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+
+
+SERVICE_KEYS = ["day", "service_id", "unit_id", "channel"]
+SERVICE_VALUES = [
+    "received",
+    "closed",
+    "closed_in_time",
+    "duration_sum_days",
+    *DAY_COLS,
+    *RATING_COLS,
+]
+
+
+def _case_keys(qs: QuerySet[Case], field: str, days: set[dt.date] | None) -> QuerySet[Any]:
+    qs = qs.annotate(x_day=TruncDate(field))
+    if days is not None:
+        qs = qs.filter(_in_days(field, days), x_day__in=days)
+    return qs.annotate(
+        x_service_id=F("service_id"), x_unit_id=F("responsible_unit_id"), x_channel=F("channel")
+    ).values("x_day", "x_service_id", "x_unit_id", "x_channel")
+
+
+def _service_insert(base: QuerySet[Case], days: set[dt.date] | None) -> None:
+    received = _case_keys(base, "received_at", days).annotate(x_received=Count("id")).order_by()
+    closed = (
+        _case_keys(base.filter(closed_at__isnull=False), "closed_at", days)
+        .alias(span=Span(F("closed_at"), F("received_at"), seconds=86400))
+        .annotate(
+            x_closed=Count("id"),
+            x_closed_in_time=Count(
+                "id", filter=Q(due_at__isnull=True) | Q(closed_at__lte=F("due_at"))
+            ),
+            x_duration_sum_days=Sum("span"),
+            **_buckets("span", DAY_BUCKETS, DAY_COLS),
+            **{f"x_{c}": Count("id", filter=Q(rating=i + 1)) for i, c in enumerate(RATING_COLS)},
+        )
+        .order_by()
+    )
+    _insert(DailyServiceStats, SERVICE_KEYS, SERVICE_VALUES, [received, closed])
+
+
+def _items(days: set[dt.date] | None) -> QuerySet[WorkItem]:
+    qs = WorkItem.objects.filter(completed_at__isnull=False)
+    if days is not None:
+        qs = qs.filter(_in_days("completed_at", days))
+    qs = qs.annotate(x_day=TruncDate("completed_at"))
+    if days is not None:
+        qs = qs.filter(x_day__in=days)
+    return qs.alias(
+        started=Coalesce("claimed_at", "completed_at"),
+        unit_of=Coalesce("instance__responsible_unit_id", "unit_id"),
+    )
+
+
+STEP_KEYS = ["day", "process_key", "element_id", "unit_id"]
+STEP_VALUES = ["element_name", "completed", "overdue", "wait_sum_hours", "work_sum_hours"]
+
+
+def _step_insert(days: set[dt.date] | None, process_keys: set[str] | None) -> None:
+    qs = _items(days)
+    if process_keys is not None:
+        qs = qs.filter(instance__version__definition__key__in=process_keys)
+    grouped = (
+        qs.annotate(
+            x_process_key=F("instance__version__definition__key"),
+            x_element_id=F("element_id"),
+            x_unit_id=F("unit_of"),
+        )
+        .values("x_day", "x_process_key", "x_element_id", "x_unit_id")
+        .alias(
+            wait=Span(F("started"), F("created_at"), seconds=3600),
+            work=Span(F("completed_at"), F("started"), seconds=3600),
+        )
+        .annotate(
+            x_element_name=Max("title"),
+            x_completed=Count("id"),
+            x_overdue=Count("id", filter=Q(completed_at__gt=F("due_at"))),
+            x_wait_sum_hours=Sum("wait"),
+            x_work_sum_hours=Sum("work"),
+            **_buckets("wait", HOUR_BUCKETS, WAIT_COLS),
+        )
+        .order_by()
+    )
+    _insert(
+        DailyStepStats, STEP_KEYS, [*STEP_VALUES, *WAIT_COLS], [grouped], text=("element_name",)
+    )
+
+
+STAFF_KEYS = ["day", "user_id", "unit_id"]
+STAFF_VALUES = ["completed", "overdue", "work_sum_hours", *WORK_COLS]
+
+
+def _staff_insert(days: set[dt.date] | None) -> None:
+    grouped = (
+        _items(days)
+        .alias(person=Coalesce("completed_by_id", "assignee_id"))
+        .filter(person__isnull=False)
+        .annotate(x_user_id=F("person"), x_unit_id=F("unit_of"))
+        .values("x_day", "x_user_id", "x_unit_id")
+        .alias(work=Span(F("completed_at"), F("started"), seconds=3600))
+        .annotate(
+            x_completed=Count("id"),
+            x_overdue=Count("id", filter=Q(completed_at__gt=F("due_at"))),
+            x_work_sum_hours=Sum("work"),
+            **_buckets("work", HOUR_BUCKETS, WORK_COLS),
+        )
+        .order_by()
+    )
+    _insert(DailyStaffStats, STAFF_KEYS, STAFF_VALUES, [grouped])
 
 
 def _recompute_services(keys: set[tuple[dt.date, int]]) -> None:
@@ -174,13 +284,7 @@ def _recompute_services(keys: set[tuple[dt.date, int]]) -> None:
     days = {d for d, _s in keys}
     services = {s for _d, s in keys}
     DailyServiceStats.objects.filter(day__in=days, service_id__in=services).delete()
-    cases = (
-        Case.objects.filter(service_id__in=services)
-        .filter(_in_days("received_at", days) | _in_days("closed_at", days))
-        .values(*CASE_FIELDS)
-        .iterator(chunk_size=5000)
-    )
-    DailyServiceStats.objects.bulk_create(service_rows(cases, days), batch_size=2000)
+    _service_insert(Case.objects.filter(service_id__in=services), days)
 
 
 def _recompute_steps(keys: set[tuple[dt.date, str]]) -> None:
@@ -189,15 +293,13 @@ def _recompute_steps(keys: set[tuple[dt.date, str]]) -> None:
     days = {d for d, _k in keys}
     process_keys = {k for _d, k in keys}
     DailyStepStats.objects.filter(day__in=days, process_key__in=process_keys).delete()
-    items = (
-        WorkItem.objects.filter(
-            instance__version__definition__key__in=process_keys, completed_at__isnull=False
-        )
-        .filter(_in_days("completed_at", days))
-        .values(*ITEM_FIELDS)
-        .iterator(chunk_size=5000)
-    )
-    DailyStepStats.objects.bulk_create(step_rows(items, days), batch_size=2000)
+    _step_insert(days, process_keys)
+    # Staff rows are per (day, person) across processes: the touched days are redone whole.
+    DailyStaffStats.objects.filter(day__in=days).delete()
+    _staff_insert(days)
+
+
+# --- the worker ------------------------------------------------------------------------------
 
 
 def _cursor(name: str) -> RollupCursor:
@@ -212,8 +314,34 @@ def _read(qs: Any, cursor: RollupCursor, batch: int) -> list[tuple[int, int]]:
     return sorted(behind) + ahead
 
 
+def _micros(value: dt.datetime) -> int:
+    return int(value.timestamp() * 1_000_000)
+
+
+def _from_micros(value: int) -> dt.datetime:
+    return dt.datetime.fromtimestamp(value / 1_000_000, tz=dt.UTC)
+
+
+def _rating_keys(cursor: RollupCursor) -> set[tuple[dt.date, int]]:
+    """(closed day, service) of the cases rated since the last run (with an overlap)."""
+    since = _from_micros(cursor.position) - RATING_OVERLAP
+    keys: set[tuple[dt.date, int]] = set()
+    last = cursor.position
+    for closed_at, service_id, rated_at in Case.objects.filter(rated_at__gt=since).values_list(
+        "closed_at", "service_id", "rated_at"
+    ):
+        if closed_at is not None:
+            keys.add((local_day(closed_at), service_id))
+        if rated_at is not None:
+            last = max(last, _micros(rated_at))
+    if last != cursor.position:
+        cursor.position = last
+        cursor.save(update_fields=["position", "updated_at"])
+    return keys
+
+
 def rollups_update(*, batch: int = 5000) -> int:
-    """Fold new events and cases into the rollups; returns the source rows read.
+    """Fold new events, cases and ratings into the rollups; returns the source rows read.
 
     One transaction per batch; safe to run concurrently (the cursors are locked) and
     any number of times.
@@ -227,6 +355,7 @@ def rollups_update(*, batch: int = 5000) -> int:
         # A large backlog (a bulk load, a first run): one full pass is far cheaper than
         # recomputing the same day slices batch after batch.
         return rollups_rebuild()
+    first = True
     while True:
         with transaction.atomic():
             ev_cursor = _cursor(EVENTS)
@@ -241,17 +370,20 @@ def rollups_update(*, batch: int = 5000) -> int:
             instance_ids = {inst for _i, inst in events}
             touched = Case.objects.filter(
                 Q(id__in=new_cases) | Q(process_instance_id__in=instance_ids)
-            ).values("received_at", "closed_at", "service_id")
+            ).values_list("received_at", "closed_at", "service_id")
             service_keys: set[tuple[dt.date, int]] = set()
-            for c in touched:
-                service_keys.add((local_day(c["received_at"]), c["service_id"]))
-                if c["closed_at"] is not None:
-                    service_keys.add((local_day(c["closed_at"]), c["service_id"]))
+            for received_at, closed_at, service_id in touched:
+                service_keys.add((local_day(received_at), service_id))
+                if closed_at is not None:
+                    service_keys.add((local_day(closed_at), service_id))
+            if first:
+                service_keys |= _rating_keys(_cursor(RATINGS))
+                first = False
             step_keys = {
-                (local_day(w["completed_at"]), w["instance__version__definition__key"])
-                for w in WorkItem.objects.filter(
+                (local_day(at), key)
+                for at, key in WorkItem.objects.filter(
                     instance_id__in=instance_ids, completed_at__isnull=False
-                ).values("completed_at", "instance__version__definition__key")
+                ).values_list("completed_at", "instance__version__definition__key")
             }
             _recompute_services(service_keys)
             _recompute_steps(step_keys)
@@ -273,20 +405,26 @@ def rollups_rebuild() -> int:
     the rebuild are folded in by the next ``rollups_update``. Returns the cases read.
     """
     with transaction.atomic():
-        for name in (EVENTS, CASES):
+        for name in (EVENTS, CASES, RATINGS):
             _cursor(name)
         last_event = ProcessEvent.objects.order_by("-id").values_list("id", flat=True).first()
         last_case = Case.objects.order_by("-id").values_list("id", flat=True).first()
+        last_rating: dt.datetime | None = (
+            Case.objects.filter(rated_at__isnull=False)
+            .order_by("-rated_at")
+            .values_list("rated_at", flat=True)
+            .first()
+        )
         DailyServiceStats.objects.all().delete()
         DailyStepStats.objects.all().delete()
-        DailyServiceStats.objects.bulk_create(
-            service_rows(Case.objects.values(*CASE_FIELDS).iterator(chunk_size=5000), None),
-            batch_size=2000,
-        )
-        items = WorkItem.objects.filter(completed_at__isnull=False).values(*ITEM_FIELDS)
-        DailyStepStats.objects.bulk_create(
-            step_rows(items.iterator(chunk_size=5000), None), batch_size=2000
-        )
-        for name, pos in ((EVENTS, last_event or 0), (CASES, last_case or 0)):
+        DailyStaffStats.objects.all().delete()
+        _service_insert(Case.objects.all(), None)
+        _step_insert(None, None)
+        _staff_insert(None)
+        for name, pos in (
+            (EVENTS, last_event or 0),
+            (CASES, last_case or 0),
+            (RATINGS, _micros(last_rating) if last_rating else 0),
+        ):
             RollupCursor.objects.update_or_create(name=name, defaults={"position": pos})
     return Case.objects.filter(id__lte=last_case or 0).count()

@@ -1,0 +1,197 @@
+"""The dashboard figures (trend, ratings, workload, heat map, drill-downs) against the same
+figures computed here, case by case, from the source tables."""
+
+import datetime as dt
+from collections import Counter
+
+import pytest
+from django.utils import timezone
+
+from cinar.cases.models import OPEN_STATUSES, Case
+from cinar.insights.load import load_generate
+from cinar.insights.queries import (
+    Filters,
+    dashboard,
+    drilldown_cases,
+    filters_for,
+    processes_for,
+    step_heat,
+)
+from cinar.insights.rollups import local_day, rollups_update
+from cinar.workflow.models import WorkItem
+
+OPEN_ITEM = ("ready", "claimed")
+
+
+@pytest.fixture
+def data(world):
+    load_generate(cases=150, seed=11, days=120)
+    rollups_update()
+    return world
+
+
+def _period() -> Filters:
+    today = timezone.localdate()
+    return Filters(start=today - dt.timedelta(days=400), end=today)
+
+
+def _in(f: Filters, value) -> bool:
+    return value is not None and f.start <= local_day(value) <= f.end
+
+
+def test_trend_per_month_matches_cases(data):
+    f = Filters(start=timezone.localdate() - dt.timedelta(days=75), end=timezone.localdate())
+    board = dashboard(filters=f)
+    months = [m.month for m in board.trend]
+    assert months == sorted(months) and months[0] == f.start.replace(day=1)
+    assert months[-1] == f.end.replace(day=1)
+    expected: dict[dt.date, list[int]] = {m: [0, 0, 0] for m in months}
+    for c in Case.objects.all():
+        if _in(f, c.received_at):
+            expected[local_day(c.received_at).replace(day=1)][0] += 1
+        if _in(f, c.closed_at):
+            row = expected[local_day(c.closed_at).replace(day=1)]
+            row[1] += 1
+            row[2] += c.due_at is None or c.closed_at <= c.due_at
+    got = {m.month: [m.received, m.closed, m.closed_in_time] for m in board.trend}
+    assert got == expected
+    assert sum(m.received for m in board.trend) == board.received > 0
+    assert any(m.closed for m in board.trend)
+
+
+def test_ratings_per_service_match_cases(data):
+    f = _period()
+    board = dashboard(filters=f)
+    rated = [c for c in Case.objects.filter(rating__isnull=False) if _in(f, c.closed_at)]
+    assert rated, "the generator rates some closed applications"
+    (row,) = board.ratings
+    assert row.service_id == data.service.pk and row.name == data.service.name
+    counts = Counter(c.rating for c in rated)
+    assert row.hist == [counts.get(i, 0) for i in range(1, 6)]
+    assert row.count == len(rated)
+    assert row.average == round(sum(c.rating for c in rated) / len(rated), 2)
+
+
+def test_workload_units_and_staff_match_source(data):
+    f = _period()
+    now = timezone.now()
+    board = dashboard(filters=f)
+    (unit,) = board.workload_units
+    cases = list(Case.objects.all())
+    open_cases = [c for c in cases if c.status in OPEN_STATUSES]
+    assert unit.unit_id == data.fen.pk and unit.name == data.fen.name
+    assert unit.open_now == len(open_cases) > 0
+    assert unit.overdue_open == sum(1 for c in open_cases if c.due_at and c.due_at < now)
+    assert unit.overdue_open == board.open_overdue
+    assert unit.received == sum(1 for c in cases if _in(f, c.received_at))
+    assert unit.closed == sum(1 for c in cases if _in(f, c.closed_at))
+    assert unit.staff == 1  # fen_memur (the manager holds no membership)
+    assert unit.closed_per_staff == round(unit.closed / 1, 1)
+
+    items = list(WorkItem.objects.all())
+    (person,) = board.workload_staff
+    assert person.user_id == data.staff.pk
+    mine = [w for w in items if (w.completed_by_id or w.assignee_id) == data.staff.pk]
+    done = [w for w in mine if _in(f, w.completed_at)]
+    assert person.completed == len(done) > 0
+    assert person.completed_late == sum(1 for w in done if w.completed_at > w.due_at)
+    opened = [w for w in mine if w.status in OPEN_ITEM]
+    assert person.open_now == len(opened) > 0
+    assert person.overdue == sum(1 for w in opened if w.due_at < now)
+    assert person.median_work_hours is not None
+    expected_avg = sum((w.completed_at - w.claimed_at).total_seconds() / 3600 for w in done)
+    assert person.avg_work_hours == round(expected_avg / len(done), 1)
+
+
+def test_step_heat_and_processes(data):
+    f = _period()
+    now = timezone.now()
+    (process,) = processes_for(f)
+    assert (process.key, process.name) == ("tst_case", "Test case")
+    heat = step_heat(filters=f, process_key="tst_case")
+    assert set(heat) == {"incele", "sonuc"}
+    for element, row in heat.items():
+        items = list(WorkItem.objects.filter(element_id=element))
+        done = [w for w in items if _in(f, w.completed_at)]
+        assert row.completed == len(done)
+        assert row.overdue == sum(1 for w in done if w.completed_at > w.due_at)
+        waits = sum((w.claimed_at - w.created_at).total_seconds() / 3600 for w in done)
+        assert row.avg_wait == round(waits / len(done), 1)
+        opened = [w for w in items if w.status in OPEN_ITEM]
+        assert row.open_now == len(opened)
+        assert row.open_overdue == sum(1 for w in opened if w.due_at < now)
+    assert sum(r.completed for r in heat.values()) == process.completed
+    assert step_heat(filters=f, process_key="nope") == {}
+
+
+def test_drilldowns_step_overdue_staff_and_rated(data):
+    f = _period()
+    now = timezone.now()
+
+    def late(w):
+        return (_in(f, w.completed_at) and w.completed_at > w.due_at) or (
+            w.status in OPEN_ITEM and w.due_at < now
+        )
+
+    items = list(WorkItem.objects.filter(element_id="incele").select_related("instance"))
+    expected = {
+        c.pk
+        for c in Case.objects.filter(
+            process_instance_id__in={w.instance_id for w in items if late(w)}
+        )
+    }
+    got = drilldown_cases(
+        filters=f, kind="step", process_key="tst_case", element_id="incele", overdue=True
+    )
+    assert set(got.values_list("pk", flat=True)) == expected and expected
+    overdue = drilldown_cases(filters=f, kind="overdue")
+    assert overdue.count() == dashboard(filters=f).open_overdue > 0
+    assert all(c.is_overdue for c in overdue)
+    staff = drilldown_cases(filters=f, kind="staff", assignee_id=data.staff.pk)
+    assert staff.count() == len(
+        {
+            w.instance_id
+            for w in WorkItem.objects.filter(completed_by=data.staff)
+            if _in(f, w.completed_at)
+        }
+    )
+    five = drilldown_cases(filters=f, kind="rated", rating=5)
+    assert all(c.rating == 5 for c in five)
+    assert five.count() == dashboard(filters=f).ratings[0].hist[4]
+    assert drilldown_cases(filters=f, kind="open").count() == Case.objects.open().count()
+
+
+def test_every_kind_is_scoped(data):
+    outsider = filters_for(
+        user=data.other_staff, start=_period().start, end=_period().end, unit_pk=None
+    )
+    for kind in ("received", "closed", "open", "overdue", "rated", "step", "staff"):
+        qs = drilldown_cases(
+            filters=outsider,
+            kind=kind,
+            process_key="tst_case",
+            element_id="incele",
+            overdue=True,
+            assignee_id=data.staff.pk,
+        )
+        assert qs.count() == 0, kind
+    board = dashboard(filters=outsider)
+    assert board.workload_staff == [] and board.workload_units == [] and board.ratings == []
+    assert step_heat(filters=outsider, process_key="tst_case") == {}
+    assert processes_for(outsider) == []
+    # A unit outside the filters' units yields nothing even when asked for by id.
+    inside = filters_for(user=data.manager, start=_period().start, end=_period().end, unit_pk=None)
+    assert drilldown_cases(filters=inside, kind="received", unit_id=data.other.pk).count() == 0
+    assert drilldown_cases(filters=inside, kind="received", unit_id=data.fen.pk).count() > 0
+
+
+def test_dashboard_query_count_is_fixed(world, django_assert_num_queries):
+    load_generate(cases=5, seed=1, days=10)
+    rollups_update()
+    f = _period()
+    with django_assert_num_queries(8) as ctx:
+        dashboard(filters=f)
+    load_generate(cases=200, seed=2, days=300)
+    rollups_update()
+    with django_assert_num_queries(len(ctx.captured_queries)):
+        dashboard(filters=f)
