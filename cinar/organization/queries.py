@@ -615,13 +615,9 @@ def _is_available_staff(user: Any) -> bool:
     return bool(user is not None and user.is_active and user.kind == _staff_kind())
 
 
-def _escalate(user: Any, at: dt.datetime, exclude: set[int]) -> Any | None:
-    """The nearest manager above ``user``: their primary unit's manager, then the
-    parent unit's, and so on — skipping the user and anyone already on the path."""
-    membership = primary_membership(user=user, at=timezone.localdate(at))
-    if membership is None:
-        return None
-    unit = membership.unit
+def _nearest_manager(unit: Unit, exclude: set[int]) -> Any | None:
+    """The manager of ``unit``, else of its parent, and so on up: the first available
+    staff member not in ``exclude``."""
     chain = [*unit_ancestors(unit=unit), unit]
     manager_ids = [u.manager_id for u in reversed(chain) if u.manager_id]
     if not manager_ids:
@@ -629,9 +625,24 @@ def _escalate(user: Any, at: dt.datetime, exclude: set[int]) -> Any | None:
     managers = {m.pk: m for m in staff_queryset().filter(pk__in=manager_ids)}
     for mid in manager_ids:
         m = managers.get(mid)
-        if m is not None and m.pk != user.pk and m.pk not in exclude and _is_available_staff(m):
+        if m is not None and m.pk not in exclude and _is_available_staff(m):
             return m
     return None
+
+
+def unit_manager_nearest(*, unit: Unit) -> Any | None:
+    """Who answers for ``unit``: its manager, or the nearest manager above it (a Birim
+    without a manager of its own answers to its Müdürlük). None when nobody does."""
+    return _nearest_manager(unit, exclude=set())
+
+
+def _escalate(user: Any, at: dt.datetime, exclude: set[int]) -> Any | None:
+    """The nearest manager above ``user``: their primary unit's manager, then the
+    parent unit's, and so on — skipping the user and anyone already on the path."""
+    membership = primary_membership(user=user, at=timezone.localdate(at))
+    if membership is None:
+        return None
+    return _nearest_manager(membership.unit, exclude={*exclude, user.pk})
 
 
 def work_recipient_resolve(

@@ -6,6 +6,10 @@ its lane's, then the instance's responsible unit:
 1. ``cinar:user`` (a username) → that person, resolved through vekalet with
    ``organization.queries.work_recipient_resolve`` (scope ``workflow``): a deputy gets the
    item ``on_behalf_of`` the addressee; an absence climbs to the nearest manager;
+   ``cinar:manager="true"`` → the manager of the task's unit (``cinar:unit``, else the
+   lane's unit, else the responsible unit), or the nearest manager above it, through
+   vekalet the same way (e.g. a director's approval while he is on leave goes to his
+   deputy); with nobody to answer, the rules below apply;
 2. ``cinar:unit`` (a unit's short code or DETSİS number) → the unit's queue; with
    ``cinar:role`` (a role code) → the queue of that role within the unit (holders of
    the role whose assignment covers the unit); a role alone → its holders anywhere;
@@ -37,6 +41,7 @@ from cinar.workflow.engine.elements import ElementInfo
 MANAGE_WORK_ITEMS = "workflow.manage_work_items"
 VIEW_ALL_INSTANCES = "workflow.view_all_instances"
 WORKFLOW_DELEGATION_SCOPES = frozenset({"workflow", "all"})
+TRUE_VALUES = frozenset({"true", "1", "yes", "evet"})
 
 
 @dataclass
@@ -85,26 +90,18 @@ def route(
     unit = unit_resolve(attrs.get("unit"))
     role = attrs.get("role", "")[:100]
     username = attrs.get("user", "")
+    lane_name = ((info.lane_name if info is not None else "") or lane).strip()
+    lane_unit = unit_resolve(lane_name) if lane_name else None
     if username:
         addressee = _user_by_username(username)
         if addressee is not None:
-            resolution = org.work_recipient_resolve(user=addressee, at=at, scope="workflow")
-            recipient = resolution.recipient
             owner = unit or org.unit_primary_of(user=addressee, at=timezone.localdate(at))
-            result = Route(
-                assignee=recipient,
-                on_behalf_of=resolution.on_behalf_of,
-                unit=owner or responsible_unit,
-                rule="user",
-            )
-            if resolution.on_behalf_of is not None:
-                result.resolution = {
-                    "reason": resolution.reason,
-                    "addressee": addressee.pk,
-                    "recipient": recipient.pk,
-                    "path": [p.pk for p in resolution.path],
-                }
-            return result
+            return _to_person(addressee, owner or responsible_unit, at, rule="user")
+    if attrs.get("manager", "").lower() in TRUE_VALUES:
+        answering = unit or lane_unit or responsible_unit
+        boss = org.unit_manager_nearest(unit=answering) if answering is not None else None
+        if boss is not None:
+            return _to_person(boss, answering, at, rule="manager")
     if unit is not None or role:
         return Route(
             candidate_unit=unit,
@@ -112,8 +109,6 @@ def route(
             unit=unit or responsible_unit,
             rule="role" if role else "unit",
         )
-    lane_name = (info.lane_name if info is not None else "") or lane
-    lane_unit = unit_resolve(lane_name.strip()) if lane_name.strip() else None
     if lane_unit is not None:
         return Route(candidate_unit=lane_unit, unit=lane_unit, rule="lane")
     if responsible_unit is not None:
@@ -121,6 +116,21 @@ def route(
             candidate_unit=responsible_unit, unit=responsible_unit, rule="responsible_unit"
         )
     return Route(rule="unrouted")
+
+
+def _to_person(addressee: Any, unit: Any, at: dt.datetime, *, rule: str) -> Route:
+    """The item for one person, through vekalet: a deputy gets it on their behalf."""
+    resolution = org.work_recipient_resolve(user=addressee, at=at, scope="workflow")
+    recipient = resolution.recipient
+    result = Route(assignee=recipient, on_behalf_of=resolution.on_behalf_of, unit=unit, rule=rule)
+    if resolution.on_behalf_of is not None:
+        result.resolution = {
+            "reason": resolution.reason,
+            "addressee": addressee.pk,
+            "recipient": recipient.pk,
+            "path": [p.pk for p in resolution.path],
+        }
+    return result
 
 
 def responsible_unit_from_data(data: dict[str, Any]) -> Any:

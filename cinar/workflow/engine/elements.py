@@ -7,14 +7,13 @@ constraints). Read once per immutable version and cached."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import lru_cache
 from typing import Any
 
 from lxml import etree
 
 from cinar.workflow.engine.parser import BPMN_NS, CAMUNDA_NS, CINAR_NS, parse_xml
 
-ROUTING_KEYS = ("user", "unit", "role", "durationDays")
+ROUTING_KEYS = ("user", "unit", "role", "manager", "durationDays")
 FORM_FIELD_TYPES = ("string", "long", "boolean", "date", "enum")
 USER_TASK_TAGS = ("userTask", "manualTask", "task")
 
@@ -117,8 +116,7 @@ def _cinar_attributes(el: etree._Element) -> dict[str, str]:
     return out
 
 
-@lru_cache(maxsize=128)
-def _elements(version_pk: int, sha256: str, xml: str) -> dict[str, ElementInfo]:
+def _elements(xml: str) -> dict[str, ElementInfo]:
     root = parse_xml(xml.encode())
     lanes: dict[str, tuple[str, str, dict[str, str]]] = {}
     for lane in root.iter(f"{{{BPMN_NS}}}lane"):
@@ -144,9 +142,23 @@ def _elements(version_pk: int, sha256: str, xml: str) -> dict[str, ElementInfo]:
     return result
 
 
+_CACHE_SIZE = 128
+_ELEMENTS: dict[tuple[int, str], dict[str, ElementInfo]] = {}
+
+
 def elements_of(version: Any) -> dict[str, ElementInfo]:
-    """{element id: ElementInfo} of every user/manual task in a stored version."""
-    return _elements(version.pk, version.sha256, version.xml)
+    """{element id: ElementInfo} of every user/manual task in a stored version.
+
+    Cached by (pk, sha256): versions are immutable, and the XML is read only on a miss
+    (callers may load versions without it)."""
+    key = (version.pk, version.sha256)
+    found = _ELEMENTS.get(key)
+    if found is None:
+        found = _elements(version.xml)
+        if len(_ELEMENTS) >= _CACHE_SIZE:
+            _ELEMENTS.pop(next(iter(_ELEMENTS)), None)
+        _ELEMENTS[key] = found
+    return found
 
 
 def element_info(versions: list[Any], element_id: str) -> ElementInfo | None:

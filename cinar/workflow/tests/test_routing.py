@@ -139,3 +139,44 @@ def test_unknown_references_leave_the_item_unrouted(wf_org, admin_user):
     assert item.candidate_unit is None
     assert item.unit is None
     assert item.instance.events.get(kind="task_ready").data["rule"] == "unrouted"
+
+
+def test_manager_attribute_routes_to_the_manager_of_the_task_unit(wf_org, admin_user):
+    instance = start(admin_user, "p_mgr", [{"id": "a", "unit": "BIM", "manager": "true"}])
+    item = open_item(instance)
+    assert item.assignee == wf_org.manager
+    assert item.unit == wf_org.bilgi_islem
+    assert item.status == WorkItemStatus.CLAIMED
+    assert instance.events.get(kind=EventKind.TASK_READY).data["rule"] == "manager"
+
+
+def test_manager_attribute_climbs_from_a_unit_without_a_manager(wf_org, admin_user):
+    # Yazılım Birimi has no manager of its own: its Müdürlük's manager answers for it.
+    instance = start(
+        admin_user,
+        "p_mgr_up",
+        [{"id": "a", "manager": "true"}],
+        data={"responsible_unit": "BIM-YAZ"},
+    )
+    item = open_item(instance)
+    assert item.assignee == wf_org.manager
+    assert item.unit == wf_org.yazilim
+
+
+def test_manager_on_leave_hands_the_approval_to_the_deputy(wf_org, admin_user):
+    DelegationFactory(principal=wf_org.manager, deputy=wf_org.staff_member, scope="workflow")
+    instance = start(admin_user, "p_mgr_vekalet", [{"id": "a", "unit": "BIM", "manager": "1"}])
+    item = open_item(instance)
+    assert item.assignee == wf_org.staff_member
+    assert item.on_behalf_of == wf_org.manager
+    assert instance.events.filter(kind=EventKind.DELEGATED).exists()
+
+
+def test_manager_attribute_without_any_manager_falls_back_to_the_queue(wf_org, admin_user):
+    wf_org.bilgi_islem.manager = None
+    wf_org.bilgi_islem.save(update_fields=["manager"])
+    instance = start(admin_user, "p_mgr_none", [{"id": "a", "unit": "BIM-YAZ", "manager": "true"}])
+    item = open_item(instance)
+    assert item.assignee is None
+    assert item.candidate_unit == wf_org.yazilim
+    assert instance.events.get(kind=EventKind.TASK_READY).data["rule"] == "unit"
