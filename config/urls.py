@@ -18,6 +18,7 @@ urlpatterns = [
     path("staff/workflow/", include("cinar.workflow.urls")),
     path("staff/documents/", include("cinar.documents.urls")),
     path("dogrula/", include("cinar.documents.public_urls")),
+    path("acik-veri/", include("cinar.insights.public_urls")),
     path("staff/notifications/", include("cinar.notifications.urls")),
     path("staff/cases/", include("cinar.cases.urls")),
     path("staff/insights/", include("cinar.insights.urls")),

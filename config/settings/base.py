@@ -7,6 +7,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
 from config.env import env_bool, env_int, env_list, env_str
@@ -213,7 +214,14 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "documents-kep-poll": {"task": "cinar.documents.tasks.kep_poll", "schedule": 60.0},
     "cases-sync": {"task": "cinar.cases.tasks.sync", "schedule": 60.0},
     "insights-rollups": {"task": "cinar.insights.tasks.rollups_update", "schedule": 30.0},
+    # Last week's report to each director, Mondays 07:30 (cinar/insights/weekly.py).
+    "insights-weekly-report": {
+        "task": "cinar.insights.weekly.send_reports",
+        "schedule": crontab(minute=30, hour=7, day_of_week="mon"),
+    },
 }
+# Task modules other than the apps' tasks.py (which autodiscovery finds by itself).
+CELERY_IMPORTS = ("cinar.insights.weekly",)
 
 # --- caches -------------------------------------------------------------------------------
 CACHES = {
