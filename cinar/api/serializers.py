@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
+from rest_framework.utils import html
 
 
 class ValueSerializer(serializers.Serializer[Any]):
@@ -67,12 +69,45 @@ class CaseSerializer(serializers.Serializer[Any]):
     outcome = serializers.CharField()
 
 
+class FormDataField(serializers.DictField):
+    """The service form's answers: a JSON object; in a multipart upload (with
+    attachments), the same object sent as a JSON string."""
+
+    default_error_messages = {
+        **serializers.DictField.default_error_messages,
+        "not_json": _("Send the form data as a JSON object."),
+    }
+
+    def get_value(self, dictionary: Any) -> Any:
+        if html.is_html_input(dictionary) and self.field_name in dictionary:
+            return dictionary.get(self.field_name)
+        return super().get_value(dictionary)
+
+    def to_internal_value(self, data: Any) -> dict[Any, Any]:
+        if isinstance(data, str):
+            try:
+                data = json.loads(data) if data.strip() else {}
+            except ValueError:
+                self.fail("not_json")
+        return super().to_internal_value(data)
+
+
 class CaseSubmitSerializer(serializers.Serializer[Any]):
     service_code = serializers.CharField(max_length=30, label=_("service code"))
     description = serializers.CharField(
         max_length=4000, required=False, allow_blank=True, default="", label=_("description")
     )
-    form_data = serializers.DictField(required=False, default=dict, label=_("form data"))
+    form_data = FormDataField(required=False, default=dict, label=_("form data"))
+    attachments = serializers.ListField(
+        child=serializers.FileField(allow_empty_file=False),
+        required=False,
+        default=list,
+        label=_("attachments"),
+        help_text=_(
+            "Files (multipart/form-data, repeat the field); PDF, JPEG or PNG, checked by "
+            "content. Send form_data as a JSON string in a multipart request."
+        ),
+    )
     latitude = serializers.DecimalField(
         max_digits=9,
         decimal_places=6,

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
 from rest_framework import exceptions, generics, status
+from rest_framework.parsers import JSONParser, MultiPartParser
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -94,6 +95,7 @@ class CaseListView(generics.ListAPIView[Any]):
     """The signed-in user's own applications; POST applies for themselves."""
 
     permission_classes: ClassVar[list[Any]] = [IsAuthenticated]
+    parser_classes: ClassVar[list[Any]] = [JSONParser, MultiPartParser]  # files: multipart
     serializer_class = CaseSerializer
 
     def get_throttles(self) -> list[Any]:
@@ -152,6 +154,7 @@ class CaseListView(generics.ListAPIView[Any]):
                 applicant=ApplicantInput(user=request.user),
                 form_data=data.get("form_data") or {},
                 description=data.get("description", ""),
+                attachments=tuple(data.get("attachments") or ()),
                 location=location,
                 idempotency_key=f"api:{key}"[:200],
                 language=translation.get_language() or "tr",

@@ -12,6 +12,7 @@ from rest_framework.throttling import ScopedRateThrottle
 
 from cinar.api.models import PersonalToken, hash_token
 from cinar.cases.models import Case
+from cinar.cases.tests.conftest import PDF, PNG, upload
 from cinar.identity.tests.factories import DEFAULT_PASSWORD
 
 pytestmark = pytest.mark.django_db
@@ -179,6 +180,47 @@ def test_submit_bad_input_names_the_field_and_changes_nothing(client, world, dat
     response = submit(client, data)
     assert response.status_code == 400, response.content
     assert field in response.content.decode()
+    assert Case.objects.count() == before
+
+
+def submit_multipart(client, files, form_data='{"kategori": "temizlik"}', key="idem-m"):
+    payload = {"service_code": "CINAR-001", "description": "Foto ekte", "form_data": form_data}
+    if files:
+        payload["attachments"] = files
+    return client.post(f"{V1}cases/", payload, HTTP_IDEMPOTENCY_KEY=key)
+
+
+def test_citizen_submits_with_attachments_as_multipart(client, world):
+    as_user(client, world.citizen_a)
+    response = submit_multipart(client, [upload("dilekce.pdf", PDF), upload("foto.png", PNG)])
+    assert response.status_code == 201, response.content
+    case = Case.objects.get(tracking_code=response.json()["tracking_code"])
+    assert case.applicant == world.citizen_a
+    assert case.form_data["kategori"] == "temizlik"
+    assert sorted(a.name for a in case.attachments.all()) == ["dilekce.pdf", "foto.png"]
+
+
+@pytest.mark.parametrize(
+    ("files", "form_data", "field"),
+    [
+        # a script renamed to .pdf is refused by content, not by name
+        (
+            lambda: [upload("dilekce.pdf", b"#!/bin/sh\nrm -rf /\n")],
+            '{"kategori": "temizlik"}',
+            "attachments",
+        ),
+        (lambda: [upload("dilekce.pdf", PDF)], "{not json", "form_data"),
+        (lambda: [upload("dilekce.pdf", PDF)], '["a list"]', "form_data"),
+    ],
+)
+def test_multipart_bad_input_names_the_field_and_changes_nothing(
+    client, world, files, form_data, field
+):
+    as_user(client, world.citizen_a)
+    before = Case.objects.count()
+    response = submit_multipart(client, files(), form_data=form_data)
+    assert response.status_code == 400, response.content
+    assert field in response.json()
     assert Case.objects.count() == before
 
 
