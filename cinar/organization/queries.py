@@ -148,6 +148,12 @@ def units_with_counts(*, at: dt.date | None = None) -> QuerySet[Unit]:
     )
 
 
+def unit_codes_active() -> list[tuple[str, str]]:
+    """(code, name) of the active units that have a short code, in tree order: what a
+    process designer may write in ``cinar:unit``."""
+    return list(Unit.objects.active().exclude(code="").order_by("path").values_list("code", "name"))
+
+
 def unit_tree(*, search: str = "", include_inactive: bool = True) -> list[UnitNode]:
     """The whole organization as nested nodes, built from ONE query.
 

@@ -44,6 +44,7 @@ from cinar.workflow.forms import (
     max_bpmn_bytes,
     sniff_bpmn,
 )
+from cinar.workflow.handlers import handler_names
 from cinar.workflow.models import (
     OPEN_WORK_ITEM_STATUSES,
     ProcessDefinition,
@@ -341,12 +342,17 @@ xmlns:cinar="urn:cinar:bpmn:1.0" id="Definitions_{key}" targetNamespace="urn:cin
 
 
 def _modeler_context(request: HttpRequest, *, key: str, xml: str, is_new: bool) -> dict[str, Any]:
+    """The modeler page, with the choices its properties panel offers: active units'
+    codes, role codes and the registered service-task handlers."""
     return {
         "key": key,
         "xml": xml,
         "is_new": is_new,
         "save_url": reverse("workflow:process_model_save"),
         "max_bytes": max_bpmn_bytes(),
+        "unit_choices": org_queries.unit_codes_active(),
+        "role_choices": [(r.code, r.name) for r in org_queries.roles_list()],
+        "handler_choices": sorted(handler_names()),
     }
 
 

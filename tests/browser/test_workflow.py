@@ -77,6 +77,47 @@ def test_modeler_saves_a_new_version(context, login_as, axe_check, screenshot, p
     axe_check(page)
 
 
+def test_modeler_properties_panel_sets_routing_and_deadline(
+    context, login_as, axe_check, screenshot, process_admin
+):
+    actions.process_version_import(
+        actor=process_admin,
+        xml=permit_xml(intake_user="wfadmin", unit_code="WF-TEST"),
+        filename="permit_review.bpmn",
+    )
+    login_as(context, process_admin)
+    page = context.new_page()
+    page.set_viewport_size({"width": 1400, "height": 900})
+    page.goto("/staff/workflow/processes/permit_review/model/")
+    expect(page.locator("#modeler")).to_have_attribute("data-modeler-ready", "true")
+    expect(page.locator("#modeler-properties")).to_be_hidden()
+    page.locator(".cinar-modeler .djs-element[data-element-id='tech']").click()
+    panel = page.locator("#modeler-properties")
+    expect(panel).to_be_visible()
+    expect(page.locator("#prop-id")).to_have_text("tech")
+    expect(page.locator("#prop-unit")).to_have_value("WF-TEST")
+    expect(page.locator("#prop-handler")).to_be_hidden()  # a user task has no handler
+    page.locator("#prop-name").fill("Müdür onayı")
+    page.locator("#prop-name").press("Enter")
+    page.locator("#prop-manager").check()
+    page.locator("#prop-days").fill("3")
+    page.locator("#prop-days").press("Tab")
+    expect(page.locator(".cinar-modeler .djs-element[data-element-id='tech']")).to_contain_text(
+        "Müdür onayı"
+    )
+    screenshot(page, "modeler-properties")
+    axe_check(page)
+    page.get_by_role("button", name=SAVE).click()
+    expect(page.locator("#modeler-result [role=status]")).to_be_visible()
+    newest = ProcessVersion.objects.filter(definition__key="permit_review").order_by("-number")[0]
+    assert newest.number == 2
+    assert 'cinar:manager="true"' in newest.xml
+    assert 'cinar:durationDays="3"' in newest.xml
+    assert 'name="Müdür onayı"' in newest.xml
+    # The saved file declares Çınar's namespace, so the engine reads the attributes.
+    assert 'xmlns:cinar="urn:cinar:bpmn:1.0"' in newest.xml
+
+
 def test_new_process_in_the_modeler(context, login_as, axe_check, screenshot, process_admin):
     login_as(context, process_admin)
     page = context.new_page()

@@ -344,6 +344,17 @@ def test_modeler_page_embeds_active_xml(client, wf, version):
     assert reverse("workflow:process_model_save") in body
 
 
+def test_modeler_panel_offers_units_roles_and_registered_handlers(client, wf, version):
+    client.force_login(wf.admin)
+    response = client.get(reverse("workflow:process_modeler", args=["permit_review"]))
+    units = dict(response.context["unit_choices"])
+    assert units["BIM-YAZ"] == "Yazılım Birimi"
+    assert "notify_applicant" in response.context["handler_choices"]
+    body = response.content.decode()
+    assert '<option value="BIM-YAZ">Yazılım Birimi</option>' in body
+    assert '<option value="notify_applicant">notify_applicant</option>' in body
+
+
 def test_new_modeler_diagram_is_importable(client, wf):
     client.force_login(wf.admin)
     response = client.get(reverse("workflow:process_modeler_new"))

@@ -17,7 +17,23 @@
     var node = messages && messages.content.querySelector('[data-msg="' + name + '"]');
     return node ? node.textContent : name;
   };
-  var modeler = new window.BpmnJS({ container: canvas });
+  // Çınar's routing attributes (cinar:unit, cinar:role, …) as real properties, so the
+  // properties panel can edit them and the saved XML declares the namespace.
+  var cinarModdle = {
+    name: "Cinar",
+    prefix: "cinar",
+    uri: "urn:cinar:bpmn:1.0",
+    xml: { tagAlias: "lowerCase" },
+    associations: [],
+    types: [{
+      name: "Routed",
+      extends: ["bpmn:FlowNode", "bpmn:Lane"],
+      properties: ["unit", "role", "user", "manager", "durationDays", "handler"].map(function (n) {
+        return { name: n, isAttr: true, type: "String" };
+      })
+    }]
+  };
+  var modeler = new window.BpmnJS({ container: canvas, moddleExtensions: { cinar: cinarModdle } });
   var xml = JSON.parse(document.getElementById("modeler-xml").textContent);
 
   function show(kind, title, lines, link) {
@@ -63,6 +79,111 @@
     var noDi = /no diagram to display/i.test(String(error && error.message));
     show("danger", text(noDi ? "nodi" : "load-error"), [String(error && error.message)]);
     root.setAttribute("data-modeler-ready", "error");
+  });
+
+  // --- properties panel -----------------------------------------------------------------
+  var panel = document.getElementById("modeler-properties");
+  var empty = document.getElementById("modeler-properties-empty");
+  var modeling = modeler.get("modeling");
+  var moddle = modeler.get("moddle");
+  var selected = null;
+
+  function timerOf(bo) {
+    return (bo.eventDefinitions || []).filter(function (d) {
+      return d.$instanceOf("bpmn:TimerEventDefinition");
+    })[0] || null;
+  }
+
+  function kindsOf(element) {
+    var bo = element.businessObject;
+    var kinds = { all: true };
+    if (bo.$instanceOf("bpmn:Lane") || (bo.$instanceOf("bpmn:Task") && !bo.$instanceOf("bpmn:ServiceTask"))) {
+      kinds.routed = true;
+    }
+    if (bo.$instanceOf("bpmn:ServiceTask")) kinds.service = true;
+    if (bo.$instanceOf("bpmn:SequenceFlow")) kinds.flow = true;
+    if (bo.$instanceOf("bpmn:Event") && timerOf(bo)) kinds.timer = true;
+    return kinds;
+  }
+
+  function read(element, prop) {
+    var bo = element.businessObject;
+    if (prop === "name") return bo.name || "";
+    if (prop === "condition") return bo.conditionExpression ? bo.conditionExpression.body || "" : "";
+    if (prop === "timer") {
+      var timer = timerOf(bo);
+      var expr = timer && (timer.timeDuration || timer.timeDate || timer.timeCycle);
+      return expr ? expr.body || "" : "";
+    }
+    return bo.get(prop) || "";
+  }
+
+  function fill() {
+    var usable = selected && selected.type !== "label" && selected.businessObject;
+    panel.hidden = !usable;
+    empty.hidden = !!usable;
+    if (!usable) return;
+    var bo = selected.businessObject;
+    var kinds = kindsOf(selected);
+    var typeName = kinds.timer ? "timer" : bo.$type;
+    document.getElementById("prop-type").textContent =
+      messages.content.querySelector('[data-msg="' + typeName + '"]') ? text(typeName) : text("element");
+    document.getElementById("prop-id").textContent = bo.id || "";
+    panel.querySelectorAll("[data-show]").forEach(function (group) {
+      group.hidden = !kinds[group.getAttribute("data-show")];
+    });
+    panel.querySelectorAll("[data-prop]").forEach(function (input) {
+      if (input === document.activeElement && input.type !== "checkbox") return;
+      var value = read(selected, input.getAttribute("data-prop"));
+      if (input.type === "checkbox") {
+        input.checked = ["true", "1", "yes", "evet"].indexOf(String(value).toLowerCase()) >= 0;
+      } else {
+        input.value = value;
+      }
+    });
+  }
+
+  function write(input) {
+    if (!selected) return;
+    var prop = input.getAttribute("data-prop");
+    var bo = selected.businessObject;
+    var value = input.type === "checkbox" ? (input.checked ? "true" : "") : input.value.trim();
+    var change = {};
+    if (prop === "name") {
+      modeling.updateLabel(selected, value);
+      return;
+    }
+    if (prop === "condition") {
+      change.conditionExpression = value
+        ? moddle.create("bpmn:FormalExpression", { body: value })
+        : undefined;
+      modeling.updateProperties(selected, change);
+      return;
+    }
+    if (prop === "timer") {
+      var timer = timerOf(bo);
+      if (!timer) return;
+      modeling.updateModdleProperties(selected, timer, {
+        timeDuration: value ? moddle.create("bpmn:FormalExpression", { body: value }) : undefined,
+        timeDate: undefined,
+        timeCycle: undefined
+      });
+      return;
+    }
+    change[prop] = value || undefined;
+    modeling.updateProperties(selected, change);
+  }
+
+  panel.addEventListener("change", function (event) {
+    if (event.target.hasAttribute("data-prop")) write(event.target);
+  });
+  panel.addEventListener("submit", function (event) { event.preventDefault(); });
+  modeler.on("selection.changed", function (event) {
+    selected = event.newSelection.length === 1 ? event.newSelection[0] : null;
+    fill();
+  });
+  modeler.on("element.changed", function (event) {
+    if (selected && event.element === selected) fill();
   });
 
   saveButton.addEventListener("click", function () {
