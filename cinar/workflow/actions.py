@@ -10,7 +10,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -210,6 +210,9 @@ class _Session:
         self.created_items: list[WorkItem] = []
         # A new instance has no work items yet: no need to ask the database.
         self.fresh = False
+        # The instance's open items when the caller already read them under lock
+        # (work_item_complete): no need to ask the database again.
+        self.open_items: dict[Any, WorkItem] | None = None
 
     def event(
         self,
@@ -322,14 +325,17 @@ class _Session:
     def _sync_work_items(self, workflow: Any) -> None:
         instance = self.instance
         ready = {task.id: task for task in runtime.ready_user_tasks(workflow)}
-        open_items = (
-            {}
-            if self.fresh
-            else {
+        if self.fresh:
+            open_items: dict[Any, WorkItem] = {}
+        elif self.open_items is not None:
+            open_items = {
+                task_id: item for task_id, item in self.open_items.items() if item.is_open
+            }
+        else:
+            open_items = {
                 item.task_id: item
                 for item in instance.work_items.filter(status__in=OPEN_WORK_ITEM_STATUSES)
             }
-        )
         now = clock.now()
         for task_id, task in ready.items():
             if task_id in open_items:
@@ -430,6 +436,9 @@ def _lock_running(instance: ProcessInstance | None, pk: int | None = None) -> Pr
     locked = (
         ProcessInstance.objects.select_for_update(of=("self",))
         .select_related("version", "version__definition", "responsible_unit")
+        # The engine needs the parsed version, cached by (pk, sha256): not its XML or
+        # import report (read on a cache miss only).
+        .defer("version__xml", "version__report")
         .get(pk=key)
     )
     if locked.status != InstanceStatus.RUNNING:
@@ -450,13 +459,15 @@ def process_instance_start(
     definition_key: str | None = None,
     data: dict[str, Any] | None = None,
     business_key: str = "",
+    responsible_unit: Any = None,
 ) -> ProcessInstance:
     """Start an instance of ``version`` (or of the active version of ``definition_key``)
     and run it until it waits for people, timers or messages.
 
     ``data`` may carry ``responsible_unit_id`` (the unit whose queue gets otherwise
     unrouted tasks) and ``legal_duration_days`` (yasal süre: the instance's deadline in
-    working days)."""
+    working days). A caller that holds the responsible unit already passes it as
+    ``responsible_unit`` (its id must be the one in ``data``) to spare the lookup."""
     clean = _clean_data(data or {}, "data")
     if version is None:
         if not definition_key:
@@ -474,12 +485,19 @@ def process_instance_start(
         raise ValidationError(
             {"version": _("This process version cannot be executed.")}, code="not_executable"
         )
-    responsible_unit = routing.responsible_unit_from_data(clean)
+    if responsible_unit is not None and str(clean.get("responsible_unit_id")) != str(
+        responsible_unit.pk
+    ):
+        raise ValueError("responsible_unit must be the unit named by responsible_unit_id")
+    if responsible_unit is None:
+        responsible_unit = routing.responsible_unit_from_data(clean)
     if clean.get("responsible_unit_id") not in (None, "") and responsible_unit is None:
         raise ValidationError(
             {"responsible_unit_id": _("No unit with this id.")}, code="unknown_unit"
         )
-    with transaction.atomic():
+    # No savepoint inside a caller's transaction (an application's submission): a failed
+    # start fails the caller's change too, and a savepoint is two round trips.
+    with transaction.atomic(savepoint=False):
         started_at = clock.now()
         instance = ProcessInstance.objects.create(
             version=version,
@@ -522,14 +540,32 @@ def process_instance_start(
 # --- work items --------------------------------------------------------------------------------
 
 
-def _lock_open_item(work_item: WorkItem) -> tuple[ProcessInstance, WorkItem]:
-    """Lock the instance (running) and the item (open), instance first as everywhere."""
+def _lock_open_item(
+    work_item: WorkItem, siblings: dict[Any, WorkItem] | None = None
+) -> tuple[ProcessInstance, WorkItem]:
+    """Lock the instance (running) and the item (open), instance first as everywhere.
+
+    With ``siblings`` (a dict to fill), the instance's other open items are read and
+    locked by the same query and put there by task id: the caller's engine session needs
+    them and would otherwise ask again."""
     instance = _lock_running(None, pk=work_item.instance_id)
-    item = (
-        WorkItem.objects.select_for_update(of=("self",))
-        .select_related("candidate_unit", "unit", "assignee", "on_behalf_of")
-        .get(pk=work_item.pk)
+    items = WorkItem.objects.select_for_update(of=("self",)).select_related(
+        "candidate_unit", "unit", "assignee", "on_behalf_of"
     )
+    if siblings is None:
+        item = items.get(pk=work_item.pk)
+    else:
+        found = None
+        for row in items.filter(instance_id=instance.pk).filter(
+            Q(pk=work_item.pk) | Q(status__in=OPEN_WORK_ITEM_STATUSES)
+        ):
+            if row.pk == work_item.pk:
+                found = row
+            else:
+                siblings[row.task_id] = row
+        if found is None:
+            raise WorkItem.DoesNotExist
+        item = found
     if not item.is_open:
         raise ValidationError(
             {
@@ -837,7 +873,8 @@ def work_item_complete(
     ``camunda:formField`` definitions when it has any (errors name the field)."""
     raw = data or {}
     with transaction.atomic():
-        instance, item = _lock_open_item(work_item)
+        siblings: dict[Any, WorkItem] = {}
+        instance, item = _lock_open_item(work_item, siblings)
         may_act, on_behalf_of = routing.acting_capacity(actor, item)
         unrouted = (
             item.assignee_id is None and item.candidate_unit_id is None and not item.candidate_role
@@ -845,6 +882,10 @@ def work_item_complete(
         if not may_act and not (unrouted and routing.can_administer(actor, item)):
             raise PermissionDenied(_("You may not complete this work item."))
         workflow, session = _load(instance)
+        if not any(_has_service_tasks(v) for v in session.versions):
+            # Nothing but the engine runs before the items are synced: the open items
+            # read under lock are still the open items then.
+            session.open_items = siblings
         info = elements.element_info(session.versions, item.element_id)
         fields = info.form_fields if info is not None else ()
         clean = formdata.validate(fields, raw) if fields else _clean_data(raw, "data")

@@ -11,7 +11,6 @@ from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from functools import lru_cache
 from typing import Any
 from uuid import UUID
 
@@ -39,15 +38,22 @@ from cinar.workflow.engine.script_engine import CinarScriptEngine
 GATEWAYS = (ExclusiveGateway, InclusiveGateway, ParallelGateway)
 
 
-@lru_cache(maxsize=64)
-def _parser_for(version_pk: int, sha256: str, xml: str) -> CinarBpmnParser:
-    return build_parser(xml.encode(), filename=f"version-{version_pk}")
+_PARSER_CACHE_SIZE = 64
+_PARSERS: dict[tuple[int, str], CinarBpmnParser] = {}
 
 
 def parser_for(version: Any) -> CinarBpmnParser:
     """The (cached) SpiffWorkflow parser of a stored version; versions are immutable, so
-    the cache key (pk, sha256) never goes stale."""
-    return _parser_for(version.pk, version.sha256, version.xml)
+    the cache key (pk, sha256) never goes stale. The XML is read only on a miss, so
+    callers may load versions without it."""
+    key = (version.pk, version.sha256)
+    parser = _PARSERS.get(key)
+    if parser is None:
+        parser = build_parser(version.xml.encode(), filename=f"version-{version.pk}")
+        if len(_PARSERS) >= _PARSER_CACHE_SIZE:
+            _PARSERS.pop(next(iter(_PARSERS)), None)
+        _PARSERS[key] = parser
+    return parser
 
 
 class MissingProcessError(Exception):
