@@ -49,6 +49,7 @@ from cinar.integrations.mersis import company_registry
 from cinar.integrations.registry import IntegrationError
 from cinar.organization.queries import is_staff_user, user_has_permission
 from cinar.workflow.actions import process_instance_message, process_instance_start
+from cinar.workflow.models import ProcessVersion
 from cinar.workflow.queries import process_instance_waiting_messages, process_version_active
 
 __all__ = [
@@ -149,7 +150,10 @@ def _company_sender(case: Case) -> SenderInput:
     )
 
 
-def _check_service(*, actor: Any, service_code: str, channel: str) -> Service:
+def _check_service(
+    *, actor: Any, service_code: str, channel: str
+) -> tuple[Service, ProcessVersion]:
+    """The service and the process version an application to it starts."""
     if channel not in Channel.values:
         raise ValidationError({"channel": _("Unknown channel.")}, code="unknown_channel")
     service = (
@@ -166,12 +170,13 @@ def _check_service(*, actor: Any, service_code: str, channel: str) -> Service:
         raise ValidationError(
             {"channel": _("This service is not offered on this channel.")}, code="channel"
         )
-    if not service.process_key or process_version_active(key=service.process_key) is None:
+    version = process_version_active(key=service.process_key) if service.process_key else None
+    if version is None:
         raise ValidationError(
             {"service": _("This service does not accept applications here yet.")},
             code="no_process",
         )
-    return service
+    return service, version
 
 
 def _resolve_applicant(*, actor: Any, applicant: ApplicantInput, channel: str) -> dict[str, Any]:
@@ -331,7 +336,7 @@ def case_submit(
     key = (idempotency_key or "").strip()
     if not key or len(key) > 200:
         raise ValidationError({"idempotency_key": _("Give an idempotency key (1–200 characters).")})
-    service = _check_service(actor=actor, service_code=service_code, channel=channel)
+    service, version = _check_service(actor=actor, service_code=service_code, channel=channel)
     fields = _resolve_applicant(actor=actor, applicant=applicant, channel=channel)
     scope = _idempotency_scope(channel, fields, actor)
     existing = Case.objects.filter(idempotency_scope=scope, idempotency_key=key).first()
@@ -348,6 +353,7 @@ def case_submit(
             return _create(
                 actor=actor,
                 service=service,
+                version=version,
                 channel=channel,
                 fields=fields,
                 form=clean_form,
@@ -370,6 +376,7 @@ def _create(
     *,
     actor: Any,
     service: Service,
+    version: ProcessVersion,
     channel: str,
     fields: dict[str, Any],
     form: dict[str, Any],
@@ -414,6 +421,25 @@ def _create(
                 address=case.applicant_address or case.address_text,
             )
         )
+        # The process starts before the incoming registration: the registration takes
+        # the unit's number sequence row (and the audit chain head) until commit, so it
+        # comes as late as possible (ADR 0028).
+        start_data = {
+            **{k: v for k, v in form.items() if k.isidentifier() and not k.startswith("_")},
+            "case_id": case.pk,
+            "tracking_code": case.tracking_code,
+            "channel": channel,
+            "service_code": service.code,
+            "responsible_unit_id": service.unit_id,
+            "legal_duration_days": service.completion_days,
+        }
+        instance = process_instance_start(
+            actor=_user(actor),
+            version=version,
+            data=start_data,
+            business_key=case.tracking_code,
+            responsible_unit=service.unit,
+        )
         document = document_register_incoming(
             actor=registrar,
             unit=service.unit,
@@ -428,21 +454,6 @@ def _create(
                 + [f"{k}: {v}" for k, v in form.items()]
                 + [f"{f.name} sha256:{f.sha256}" for f in files]
             ),
-        )
-        start_data = {
-            **{k: v for k, v in form.items() if k.isidentifier() and not k.startswith("_")},
-            "case_id": case.pk,
-            "tracking_code": case.tracking_code,
-            "channel": channel,
-            "service_code": service.code,
-            "responsible_unit_id": service.unit_id,
-            "legal_duration_days": service.completion_days,
-        }
-        instance = process_instance_start(
-            actor=_user(actor),
-            definition_key=service.process_key,
-            data=start_data,
-            business_key=case.tracking_code,
         )
         case.document = document
         case.process_instance = instance

@@ -405,6 +405,7 @@ def document_register_incoming(
         raise ValidationError({"document_date": _("The document date cannot be in the future.")})
     _check_due_date(due_date)
     files = _check_files(attachments)
+    references = list(references)
     with transaction.atomic():
         correspondent = (
             sender if isinstance(sender, Correspondent) else correspondent_resolve(sender=sender)
@@ -433,10 +434,43 @@ def document_register_incoming(
             registered_at=timezone.now(),
             created_by=actor,
         )
-        _set_references(document, references, actor)
-        _store_attachments(document, files, actor)
-        _add_version(document, actor)
-        _reindex(document)
+        # A new document has no references, attachments, versions or recipients yet:
+        # write what there is without asking the database what is already there.
+        if references:
+            _set_references(document, references, actor)
+        if files:
+            _store_attachments(document, files, actor)
+        DocumentVersion.objects.create(
+            document=document,
+            number=1,
+            subject=document.subject,
+            body_html=document.body_html,
+            author=actor,
+        )
+        search_index_write(
+            document_id=document.pk,
+            text=document_search_text(
+                subject=document.subject,
+                numbers=[
+                    document.number or "",
+                    document.registration_number or "",
+                    document.sender_number,
+                    code.code,
+                ],
+                sender=" ".join(
+                    p
+                    for p in (
+                        correspondent.name,
+                        correspondent.detsis_number,
+                        correspondent.mersis_number,
+                    )
+                    if p
+                ),
+                body_html=document.body_html,
+                attachment_texts=[f.name for f in files] + [f.text for f in files if f.text],
+                extra=[],  # recipients: none on an incoming document
+            ),
+        )
         audit_record(
             actor=actor,
             action="documents.document.register",
