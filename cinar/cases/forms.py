@@ -96,3 +96,8 @@ class RegisterApplicantForm(_Styled):
         label=_("Longitude"), required=False, max_digits=9, decimal_places=6
     )
     address_text = forms.CharField(label=_("Address of the issue"), required=False, max_length=500)
+
+    def __init__(self, *args: Any, with_description: bool = True, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if not with_description:
+            del self.fields["description"]

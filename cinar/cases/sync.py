@@ -14,7 +14,8 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import transaction
-from django.utils import timezone
+from django.urls import reverse
+from django.utils import timezone, translation
 
 from cinar.audit.actions import audit_record
 from cinar.cases.models import Case, CaseStatus
@@ -26,8 +27,11 @@ _STEP_KINDS = (EventKind.TASK_READY,)
 
 
 def case_url(case: Case) -> str:
-    """The citizen's page of the case (a path on this site)."""
-    return f"/applications/{case.tracking_code}/"
+    """Where the applicant follows the case (a path on this site): their own page in the
+    portal when they have an account, else the anonymous tracking page."""
+    if case.applicant_id is not None:
+        return reverse("portal:case_detail", args=[case.pk])
+    return reverse("portal:track")
 
 
 def _recipient(case: Case) -> Any:
@@ -57,19 +61,26 @@ def notify(case: Case, *, event: str, key: str, extra: dict[str, Any] | None = N
     recipient = _recipient(case)
     if recipient is None:
         return
+    # The text is rendered now, in the recipient's language: the service's name too.
+    language = getattr(recipient, "preferred_language", None) or getattr(
+        recipient, "language", case.language
+    )
+    with translation.override(language or case.language or "tr"):
+        service_name = case.service.display_name
     context: dict[str, Any] = {
-        "tracking_code": case.tracking_code,
-        "service_name": case.service.display_name,
+        "tracking_code": case.tracking_code_display,
+        "service_name": service_name,
         "url": case_url(case),
     }
     context.update({k: v for k, v in (extra or {}).items() if v is not None})
-    channel = case.notification_channel if case.applicant_id is not None else None
+    # An account holder is reached on the channel their profile names now (they may
+    # change it while the case is open); the outbox falls back when it has no address.
     notification_enqueue(
         recipient=recipient,
         event=event,
         context=context,
         idempotency_key=f"case:{case.pk}:{key}",
-        channel=channel or None,
+        channel=None,
     )
 
 

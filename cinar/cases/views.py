@@ -37,6 +37,8 @@ from cinar.workflow.models import OPEN_WORK_ITEM_STATUSES
 
 View = Callable[..., HttpResponseBase]
 PAGE_SIZE = 25
+#: The catalog attribute code of a service form's own description field.
+DESCRIPTION_FIELD = "aciklama"
 
 
 def staff_required(view: View) -> View:
@@ -192,8 +194,10 @@ def register(request: HttpRequest) -> HttpResponse:
             start.is_valid()
         return render(request, "cases/register_start.html", {"form": start})
     form_class = service_form_class(service=service)
+    # A service form with its own description field asks for it once (as the portal).
+    with_description = DESCRIPTION_FIELD not in form_class.base_fields
     if request.method == "POST":
-        applicant_form = RegisterApplicantForm(request.POST)
+        applicant_form = RegisterApplicantForm(request.POST, with_description=with_description)
         service_form = form_class(request.POST, prefix="f")
         if applicant_form.is_valid() and service_form.is_valid():
             d = applicant_form.cleaned_data
@@ -221,7 +225,11 @@ def register(request: HttpRequest) -> HttpResponse:
                         notification_channel=d["notification_channel"],
                     ),
                     form_data=service_form.attribute_data(),
-                    description=d["description"],
+                    description=str(
+                        d.get("description")
+                        or service_form.cleaned_data.get(DESCRIPTION_FIELD)
+                        or ""
+                    ),
                     attachments=request.FILES.getlist("attachments"),
                     location=location,
                     idempotency_key=f"desk:{d['token']}",
@@ -237,7 +245,9 @@ def register(request: HttpRequest) -> HttpResponse:
                 )
                 return redirect("cases:detail", pk=case.pk)
     else:
-        applicant_form = RegisterApplicantForm(initial={"token": secrets.token_urlsafe(24)})
+        applicant_form = RegisterApplicantForm(
+            initial={"token": secrets.token_urlsafe(24)}, with_description=with_description
+        )
         service_form = form_class(prefix="f")
     return render(
         request,

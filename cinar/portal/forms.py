@@ -87,12 +87,21 @@ class ApplicationExtrasForm(forms.Form):
         help_text=_("e.g. Atatürk Cd. No 12 in front of the school, Cumhuriyet Mah."),
     )
 
-    def __init__(self, *args: Any, with_location: bool = False, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        with_location: bool = False,
+        with_description: bool = True,
+        **kwargs: Any,
+    ) -> None:
         kwargs.setdefault("prefix", "case")
         super().__init__(*args, **kwargs)
         self.fields["attachments"].help_text = _attachments_help()
         if not self.is_bound:
             self.initial.setdefault("idempotency_key", uuid.uuid4())
+        if not with_description:
+            # The service's own form asks for the description: one box, not two.
+            del self.fields["description"]
         if not with_location:
             for name in ("latitude", "longitude", "address_text"):
                 del self.fields[name]

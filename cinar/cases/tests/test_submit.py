@@ -64,7 +64,7 @@ def test_web_submission_does_everything_in_one_go(world):
     event = AuditEvent.objects.get(action="cases.case.submitted")
     assert event.data["tracking_code"] == case.tracking_code
     msg = OutboxMessage.objects.get(idempotency_key=f"case:{case.pk}:received")
-    assert case.tracking_code in msg.body
+    assert case.tracking_code_display in msg.body
 
 
 def test_any_failure_rolls_everything_back(world):

@@ -31,6 +31,9 @@ from cinar.portal.forms import (
     RatingForm,
 )
 
+#: The catalog attribute code of a service form's own description field: when a form has
+#: it, the portal asks for the description once and the case's description is its value.
+DESCRIPTION_FIELD = "aciklama"
 #: Category codes whose services are requests/complaints and take a location.
 LOCATION_CATEGORIES = frozenset({"istek-sikayet"})
 #: ValidationError keys of case_submit that belong to the extras form.
@@ -77,9 +80,15 @@ def apply(request: HttpRequest, code: str) -> HttpResponse:
     service = _web_service(code)
     with_location = _takes_location(service)
     form_class = service_form_class(service=service)
+    with_description = DESCRIPTION_FIELD not in form_class.base_fields
     if request.method == "POST":
         form = form_class(request.POST)
-        extras = ApplicationExtrasForm(request.POST, request.FILES, with_location=with_location)
+        extras = ApplicationExtrasForm(
+            request.POST,
+            request.FILES,
+            with_location=with_location,
+            with_description=with_description,
+        )
         if form.is_valid() and extras.is_valid():
             data = extras.cleaned_data
             location = None
@@ -96,7 +105,9 @@ def apply(request: HttpRequest, code: str) -> HttpResponse:
                     channel=Channel.WEB,
                     applicant=ApplicantInput(user=request.user),
                     form_data=form.attribute_data(),
-                    description=data.get("description") or "",
+                    description=str(
+                        data.get("description") or form.cleaned_data.get(DESCRIPTION_FIELD) or ""
+                    ),
                     attachments=tuple(data.get("attachments") or ()),
                     location=location,
                     idempotency_key=str(data["idempotency_key"]),
@@ -108,7 +119,9 @@ def apply(request: HttpRequest, code: str) -> HttpResponse:
                 return redirect("portal:apply_done", pk=case.pk)
     else:
         form = form_class()
-        extras = ApplicationExtrasForm(with_location=with_location)
+        extras = ApplicationExtrasForm(
+            with_location=with_location, with_description=with_description
+        )
     return render(
         request,
         "portal/apply.html",
