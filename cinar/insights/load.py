@@ -374,6 +374,7 @@ def _copy_batch(plans: list[Plan], run: str, offset: int) -> None:
     case_t = _Table(
         Case,
         [
+            "id",
             "tracking_code",
             "service_id",
             "channel",
@@ -428,6 +429,7 @@ def _copy_batch(plans: list[Plan], run: str, offset: int) -> None:
         raw = c.cursor
         _skip_fk_checks(raw)
         ids = iter(_nextvals(raw, ProcessInstance, n_inst)) if n_inst else iter(())
+        case_ids = _nextvals(raw, Case, len(plans))
         instances: list[str] = []
         cases: list[str] = []
         items: list[str] = []
@@ -483,7 +485,7 @@ def _copy_batch(plans: list[Plan], run: str, offset: int) -> None:
             rating = N if p.rating is None else str(p.rating)
             rated = N if p.rating is None else stamp((p.closed or 0) + 7200)
             cases.append(
-                f"Z{run[:3]}{offset + i:07d}\t{t.service.pk}\t{p.channel}"
+                f"{case_ids[i]}\tZ{case_ids[i]:010d}\t{t.service.pk}\t{p.channel}"
                 f"\t{closed_s if closed else open_s}\t{unit}\t{inst}"
                 f"\t{stamp(p.received)}\t{stamp(p.due)}\t{stamp(p.closed)}\t{SYNTHETIC}\t{key}"
                 f"\tSentetik\tBaşvuru\t{rating}\t{rated}" + case_t.tail
@@ -499,6 +501,16 @@ def _copy_batch(plans: list[Plan], run: str, offset: int) -> None:
 
 def _when(value: float | None) -> dt.datetime | None:
     return None if value is None else dt.datetime.fromtimestamp(value, tz=dt.UTC)
+
+
+def _base36(n: int) -> str:
+    digits = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+    out = ""
+    while True:
+        n, r = divmod(n, 36)
+        out = digits[r] + out
+        if not n:
+            return out
 
 
 def _orm_batch(plans: list[Plan], run: str, offset: int) -> None:
@@ -527,7 +539,7 @@ def _orm_batch(plans: list[Plan], run: str, offset: int) -> None:
         t = p.target
         case_rows.append(
             Case(
-                tracking_code=f"Z{run[:3]}{offset + i:07d}",
+                tracking_code=f"Z{run}{_base36(offset + i):0>4}",
                 service_id=t.service.pk,
                 channel=p.channel,
                 status=CaseStatus.CLOSED if p.closed else CaseStatus.IN_PROGRESS,

@@ -290,12 +290,13 @@ def _as_date(value: Any) -> dt.date:
 
 
 def _open_items(f: Filters) -> QuerySet[WorkItem]:
-    """Work items open now, scoped like the step rollups (the instance's unit, else the
-    item's own)."""
+    """Work items open now, scoped like the step rollups (the item's unit, else its
+    instance's): the (status, unit) index serves the usual case."""
     qs = WorkItem.objects.filter(status__in=OPEN_WORK_ITEM_STATUSES)
     if f.unit_ids is not None:
-        qs = qs.alias(unit_of=Coalesce("instance__responsible_unit_id", "unit_id")).filter(
-            unit_of__in=f.unit_ids
+        qs = qs.filter(
+            Q(unit_id__in=f.unit_ids)
+            | Q(unit_id__isnull=True, instance__responsible_unit_id__in=f.unit_ids)
         )
     return qs
 

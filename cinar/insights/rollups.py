@@ -189,7 +189,8 @@ def _case_keys(qs: QuerySet[Case], field: str, days: set[dt.date] | None) -> Que
     ).values("x_day", "x_service_id", "x_unit_id", "x_channel")
 
 
-def _service_insert(base: QuerySet[Case], days: set[dt.date] | None) -> None:
+def service_parts(base: QuerySet[Case], days: set[dt.date] | None) -> list[QuerySet[Any]]:
+    """The grouped queries behind ``DailyServiceStats``: received per day, closed per day."""
     received = _case_keys(base, "received_at", days).annotate(x_received=Count("id")).order_by()
     closed = (
         _case_keys(base.filter(closed_at__isnull=False), "closed_at", days)
@@ -205,31 +206,40 @@ def _service_insert(base: QuerySet[Case], days: set[dt.date] | None) -> None:
         )
         .order_by()
     )
-    _insert(DailyServiceStats, SERVICE_KEYS, SERVICE_VALUES, [received, closed])
+    return [received, closed]
 
 
-def _items(days: set[dt.date] | None) -> QuerySet[WorkItem]:
+def _service_insert(base: QuerySet[Case], days: set[dt.date] | None) -> None:
+    _insert(DailyServiceStats, SERVICE_KEYS, SERVICE_VALUES, service_parts(base, days))
+
+
+def _items(days: set[dt.date] | None, unit_ids: list[int] | None = None) -> QuerySet[WorkItem]:
     qs = WorkItem.objects.filter(completed_at__isnull=False)
     if days is not None:
         qs = qs.filter(_in_days("completed_at", days))
     qs = qs.annotate(x_day=TruncDate("completed_at"))
     if days is not None:
         qs = qs.filter(x_day__in=days)
-    return qs.alias(
+    qs = qs.alias(
         started=Coalesce("claimed_at", "completed_at"),
-        unit_of=Coalesce("instance__responsible_unit_id", "unit_id"),
+        # The unit answerable for the item (routing fills it), else the instance's unit.
+        unit_of=Coalesce("unit_id", "instance__responsible_unit_id"),
     )
+    return qs if unit_ids is None else qs.filter(unit_of__in=unit_ids)
 
 
 STEP_KEYS = ["day", "process_key", "element_id", "unit_id"]
 STEP_VALUES = ["element_name", "completed", "overdue", "wait_sum_hours", "work_sum_hours"]
 
 
-def _step_insert(days: set[dt.date] | None, process_keys: set[str] | None) -> None:
-    qs = _items(days)
+def step_part(
+    days: set[dt.date] | None, process_keys: set[str] | None, unit_ids: list[int] | None = None
+) -> QuerySet[Any]:
+    """The grouped query behind ``DailyStepStats``."""
+    qs = _items(days, unit_ids)
     if process_keys is not None:
         qs = qs.filter(instance__version__definition__key__in=process_keys)
-    grouped = (
+    return (
         qs.annotate(
             x_process_key=F("instance__version__definition__key"),
             x_element_id=F("element_id"),
@@ -250,8 +260,15 @@ def _step_insert(days: set[dt.date] | None, process_keys: set[str] | None) -> No
         )
         .order_by()
     )
+
+
+def _step_insert(days: set[dt.date] | None, process_keys: set[str] | None) -> None:
     _insert(
-        DailyStepStats, STEP_KEYS, [*STEP_VALUES, *WAIT_COLS], [grouped], text=("element_name",)
+        DailyStepStats,
+        STEP_KEYS,
+        [*STEP_VALUES, *WAIT_COLS],
+        [step_part(days, process_keys)],
+        text=("element_name",),
     )
 
 
@@ -259,9 +276,10 @@ STAFF_KEYS = ["day", "user_id", "unit_id"]
 STAFF_VALUES = ["completed", "overdue", "work_sum_hours", *WORK_COLS]
 
 
-def _staff_insert(days: set[dt.date] | None) -> None:
-    grouped = (
-        _items(days)
+def staff_part(days: set[dt.date] | None, unit_ids: list[int] | None = None) -> QuerySet[Any]:
+    """The grouped query behind ``DailyStaffStats``."""
+    return (
+        _items(days, unit_ids)
         .alias(person=Coalesce("completed_by_id", "assignee_id"))
         .filter(person__isnull=False)
         .annotate(x_user_id=F("person"), x_unit_id=F("unit_of"))
@@ -275,7 +293,10 @@ def _staff_insert(days: set[dt.date] | None) -> None:
         )
         .order_by()
     )
-    _insert(DailyStaffStats, STAFF_KEYS, STAFF_VALUES, [grouped])
+
+
+def _staff_insert(days: set[dt.date] | None) -> None:
+    _insert(DailyStaffStats, STAFF_KEYS, STAFF_VALUES, [staff_part(days)])
 
 
 def _recompute_services(keys: set[tuple[dt.date, int]]) -> None:
