@@ -1,6 +1,9 @@
 """A 10-page official letter rendered to PDF/A and PAdES-signed (software key): seconds per
-letter, absolute (target < 1 s). Pure CPU in one process: WeasyPrint layout (twice, since
-a multi-page letter is laid out again with page numbers), font subsetting, pyHanko."""
+letter, absolute (target < 1 s). Pure CPU in one process: WeasyPrint layout (once; the
+stylesheet and its fonts are parsed once per process and reused), drawing and font
+subsetting, pyHanko with the key parsed once. The note also gives the process CPU time
+per letter: on a shared machine the wall time includes the time other processes held
+the cores, the CPU time does not."""
 
 from __future__ import annotations
 
@@ -43,28 +46,36 @@ def run(ctx: Context) -> list[Result]:
         verification_url="https://cinar.example/dogrula/BNCH-0001",
     )
 
-    def one() -> tuple[float, int]:
-        started = time.perf_counter()
+    def one() -> tuple[float, float, int]:
+        started, cpu = time.perf_counter(), time.process_time()
         pdf = render_letter(letter)
         signed = sign_pdf(pdf, signer=signer, reason="Onay", signer_name="Ayşe YILMAZ")
-        elapsed = time.perf_counter() - started
+        elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
         from pypdf import PdfReader
 
-        return elapsed, len(PdfReader(io.BytesIO(signed)).pages)
+        return elapsed, cpu, len(PdfReader(io.BytesIO(signed)).pages)
 
-    _, pages = one()  # warm: fonts, templates, imports
+    _, _, pages = one()  # warm: fonts, templates, imports
     log(f"letter_sign: {pages} pages")
     timings: list[float] = []
+    cpu_times: list[float] = []
     end = time.perf_counter() + ctx.seconds(10)
     while time.perf_counter() < end or len(timings) < 3:
-        timings.append(one()[0])
+        wall, cpu, _ = one()
+        timings.append(wall)
+        cpu_times.append(cpu)
     median = statistics.median(timings)
+    cpu_median = statistics.median(cpu_times)
     return [
         Result(
             key="documents.letter_sign",
             name=f"{pages}-page letter rendered (PDF/A-3b) and signed (PAdES)",
             value=median,
             unit="s",
-            notes=f"median of {len(timings)}, one process; target < 1 s",
+            notes=(
+                f"median of {len(timings)}, one process; CPU {cpu_median:.2f} s per letter; "
+                f"target < 1 s"
+            ),
+            extra={"cpu_s": cpu_median, "pages": pages},
         )
     ]

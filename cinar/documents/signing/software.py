@@ -16,11 +16,17 @@ Options (``CINAR_SIGNING["OPTIONS"]``), one of:
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.padding import PKCS1v15
+from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey
 from django.conf import settings
 from pyhanko.sign import signers
+from pyhanko.sign.general import get_pyca_cryptography_hash
 
 from cinar.documents.signing.base import (
     DEFAULT_FIELD_NAME,
@@ -40,6 +46,54 @@ def _passphrase(value: str | None, env: str | None) -> bytes | None:
     if env:
         value = os.environ.get(env, value or "")
     return value.encode() if value else None
+
+
+class _ParsedKeySigner(signers.SimpleSigner):
+    """pyHanko's ``SimpleSigner`` parses (and so re-validates) the private key for every
+    raw signature, twice per PDF; an RSA key check costs tens of milliseconds. This one
+    parses it once. Mechanisms other than RSA PKCS#1 v1.5 go to pyHanko unchanged."""
+
+    _pyca_key: Any = None
+
+    def sign_raw(self, data: bytes, digest_algorithm: str) -> bytes:
+        mechanism = self.get_signature_mechanism_for_digest(digest_algorithm)
+        try:
+            algorithm = mechanism.signature_algo
+        except ValueError:
+            algorithm = mechanism["algorithm"].native
+        if algorithm != "rsassa_pkcs1v15":
+            return bytes(super().sign_raw(data, digest_algorithm))
+        if self._pyca_key is None:
+            self._pyca_key = serialization.load_der_private_key(
+                self.signing_key.dump(), password=None
+            )
+        key = self._pyca_key
+        assert isinstance(key, RSAPrivateKey)
+        return key.sign(data, PKCS1v15(), get_pyca_cryptography_hash(digest_algorithm))
+
+
+# Loaded keys by file (path, size, modification time): a signer is built for every
+# signature (``get_signer``), and unlocking a PKCS#12 file costs a key derivation.
+_loaded: dict[tuple[Any, ...], signers.SimpleSigner] = {}
+_loaded_lock = threading.Lock()
+
+
+def _file_key(*paths: Path | None) -> tuple[Any, ...]:
+    key: list[Any] = []
+    for path in paths:
+        if path is None:
+            key.append(None)
+            continue
+        stat = path.stat()
+        key.append((str(path.resolve()), stat.st_size, stat.st_mtime_ns))
+    return tuple(key)
+
+
+def _parsed(loaded: signers.SimpleSigner | None) -> signers.SimpleSigner | None:
+    if loaded is None:
+        return None
+    loaded.__class__ = _ParsedKeySigner
+    return loaded
 
 
 class SoftwareKeySigner:
@@ -100,22 +154,50 @@ class SoftwareKeySigner:
                 signing_dev_ca_ensure(self._directory)
                 if not p12.exists():
                     p12 = self._directory / f"{INSTITUTION_ALIAS}.p12"
-            loaded = signers.SimpleSigner.load_pkcs12(str(p12), passphrase=DEV_PASSPHRASE.encode())
+            loaded = self._cached(
+                (p12, DEV_PASSPHRASE),
+                lambda: signers.SimpleSigner.load_pkcs12(
+                    str(p12), passphrase=DEV_PASSPHRASE.encode()
+                ),
+            )
         elif self._pkcs12:
-            loaded = signers.SimpleSigner.load_pkcs12(
-                str(self._pkcs12), passphrase=self._passphrase
+            pkcs12 = self._pkcs12
+            loaded = self._cached(
+                (pkcs12, self._passphrase),
+                lambda: signers.SimpleSigner.load_pkcs12(str(pkcs12), passphrase=self._passphrase),
             )
         else:
             assert self._key and self._cert
-            loaded = signers.SimpleSigner.load(
-                str(self._key),
-                str(self._cert),
-                ca_chain_files=[str(p) for p in self._chain] or None,
-                key_passphrase=self._passphrase,
+            key, cert = self._key, self._cert
+            loaded = self._cached(
+                (key, cert, *self._chain, self._passphrase),
+                lambda: signers.SimpleSigner.load(
+                    str(key),
+                    str(cert),
+                    ca_chain_files=[str(p) for p in self._chain] or None,
+                    key_passphrase=self._passphrase,
+                ),
             )
         if loaded is None:
             raise SigningError("The signing key could not be loaded.", code="misconfigured")
         self._signer = loaded
+        return loaded
+
+    @staticmethod
+    def _cached(parts: tuple[Any, ...], load: Any) -> signers.SimpleSigner | None:
+        """``load()`` once per key file version (and passphrase) in this process."""
+        key = (
+            _file_key(*(p for p in parts if isinstance(p, Path))),
+            tuple(p for p in parts if not isinstance(p, Path)),
+        )
+        with _loaded_lock:
+            found = _loaded.get(key)
+        if found is not None:
+            return found
+        loaded = _parsed(load())
+        if loaded is not None:
+            with _loaded_lock:
+                _loaded[key] = loaded
         return loaded
 
     def certificate_info(self) -> CertificateInfo:

@@ -8,6 +8,7 @@ import io
 import re
 
 import pytest
+import qrcode
 from pypdf import PdfReader
 
 from cinar.documents.pdf import LetterData, LetterSigner, render_letter
@@ -87,18 +88,32 @@ def test_letter_is_pdf_a_3b_with_embedded_fonts(letter_pdf):
 
 def test_letter_has_a_qr_code_with_the_verification_url():
     html = letter_html(make_letter())
-    assert 'src="data:image/svg+xml;base64,' in html
+    assert 'src="data:image/png;base64,' in html
     no_qr = letter_html(make_letter(verification_url="", verification_code=""))
-    assert "data:image/svg+xml" not in no_qr
+    assert "data:image/png" not in no_qr
     assert "Doğrulama kodu" not in no_qr
 
 
-def test_qr_code_is_drawn_in_the_pdf(letter_pdf):
+def _qr_modules(url: str) -> list[list[bool]]:
+    qr = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, border=0)
+    qr.add_data(url)
+    qr.make(fit=True)
+    return [list(row) for row in qr.get_matrix()]
+
+
+def test_qr_code_is_drawn_in_the_pdf_module_for_module(letter_pdf):
     without = render_letter(make_letter(verification_url="", verification_code=""))
-    # The QR code is vector paths in the page content: the page stream grows by its modules.
-    content_with = PdfReader(io.BytesIO(letter_pdf)).pages[0].get_contents().get_data()
-    content_without = PdfReader(io.BytesIO(without)).pages[0].get_contents().get_data()
-    assert len(content_with) > len(content_without) + 1000
+    assert not PdfReader(io.BytesIO(without)).pages[0].images
+    # One pixel per module, unsmoothed: the embedded image is exactly the code's matrix.
+    images = PdfReader(io.BytesIO(letter_pdf)).pages[0].images
+    assert len(images) == 1
+    image = images[0].image.convert("L")
+    expected = _qr_modules(make_letter().verification_url)
+    assert image.size == (len(expected), len(expected))
+    dark = [[image.getpixel((x, y)) < 128 for x in range(image.width)] for y in range(image.height)]
+    assert dark == expected
+    xobject = PdfReader(io.BytesIO(letter_pdf)).pages[0]["/Resources"]["/XObject"]
+    assert [x.get_object()["/Interpolate"].value for x in xobject.values()] == [False]
 
 
 def test_deputy_signature_block_says_vekil():
@@ -194,7 +209,7 @@ def test_fetcher_refuses_network_and_files_outside_the_assets(tmp_path):
 def test_logo_outside_the_assets_directory_is_not_embedded(tmp_path):
     logo = tmp_path / "logo.svg"
     logo.write_text('<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"></svg>')
-    pdf = render_letter(make_letter(logo_path=str(logo)))
+    pdf = render_letter(make_letter(logo_path=str(logo), verification_url="", verification_code=""))
     assert b"/Subtype /Image" not in pdf and b"/Subtype/Image" not in pdf
 
 

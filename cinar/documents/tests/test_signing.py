@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime
 import io
+import os
 import shutil
 import subprocess
 
@@ -215,3 +216,23 @@ def test_dev_ca_is_not_created_silently_when_not_allowed(settings, tmp_path, let
         signer.sign_pdf(letter_pdf)
     assert excinfo.value.code == "misconfigured"
     assert not (tmp_path / "none" / "ca.pem").exists()
+
+
+def test_the_key_is_loaded_once_per_file_and_again_when_the_file_changes(dev_ca, letter_pdf):
+    from cinar.documents.signing import software
+
+    first = SoftwareKeySigner(directory=dev_ca.directory, alias="ayse-yilmaz")
+    second = SoftwareKeySigner(directory=dev_ca.directory, alias="ayse-yilmaz")
+    loaded = first._load()
+    assert second._load() is loaded
+    assert isinstance(loaded, software._ParsedKeySigner)
+    # Two signatures with the cached, parsed key both verify.
+    for signer in (first, second):
+        signed = sign_pdf(letter_pdf, signer=signer, reason="Onay")
+        assert verify_pdf(signed, trust_roots=[dev_ca.ca_cert]).ok
+    # A renewed certificate file (new modification time) is read again.
+    p12 = dev_ca.directory / "ayse-yilmaz.p12"
+    stat = p12.stat()
+    os.utime(p12, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000_000))
+    third = SoftwareKeySigner(directory=dev_ca.directory, alias="ayse-yilmaz")
+    assert third._load() is not loaded
