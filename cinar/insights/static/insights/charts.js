@@ -12,7 +12,8 @@
     return text.length > max ? text.slice(0, max - 1) + "…" : text;
   }
 
-  function option(spec) {
+  function option(spec, width) {
+    var labelWidth = Math.round(Math.min(170, Math.max(80, width * 0.36)));
     var base = {
       color: PALETTE,
       aria: { enabled: true },
@@ -33,8 +34,8 @@
     var horizontal = spec.type === "hbar";
     var category = {
       type: "category", data: spec.categories,
-      axisLabel: { width: horizontal ? 170 : 90, overflow: "truncate", interval: horizontal ? 0 : "auto",
-                   formatter: function (v) { return shorten(v, horizontal ? 34 : 16); } },
+      axisLabel: { width: horizontal ? labelWidth : 90, overflow: "truncate", interval: horizontal ? 0 : "auto",
+                   formatter: function (v) { return shorten(v, horizontal ? Math.round(labelWidth / 5) : 16); } },
       inverse: horizontal
     };
     var value = { type: "value", splitLine: { lineStyle: { color: "#e9ecef" } } };
@@ -61,7 +62,7 @@
     node.setAttribute("role", "img");
     node.setAttribute("aria-label", spec.title);
     var chart = window.echarts.init(node, null, { renderer: "svg" });
-    chart.setOption(option(spec));
+    chart.setOption(option(spec, node.clientWidth));
     chart.on("click", function (params) {
       var link = spec.links && spec.links[params.dataIndex];
       if (link) window.location.href = link;
