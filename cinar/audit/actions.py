@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import ipaddress
 import json
-from collections.abc import Iterable
+import threading
+from collections.abc import Iterable, Iterator
+from contextlib import ExitStack, contextmanager
 from typing import Any
 
 from django.core.serializers.json import DjangoJSONEncoder
@@ -91,6 +93,15 @@ def audit_record(
     )
     event.content_hash = event.compute_content_hash()
     connection = connections[router.db_for_write(AuditEvent)]
+    if _pending_for(connection.alias) is not None:
+        # Inside audit_atomic(): appended by the block's last statements.
+        _pending_append(connection.alias, event)
+        return event
+    if connection.vendor == "postgresql" and not connection.in_atomic_block:
+        # A change of its own (a login, a read): one round trip with the COMMIT.
+        with audit_atomic(using=connection.alias):
+            _pending_append(connection.alias, event)
+        return event
     # No savepoint inside the caller's transaction: the event and the change it records
     # stand or fall together anyway, and a savepoint costs two round trips.
     with transaction.atomic(using=connection.alias, savepoint=False):
@@ -99,6 +110,96 @@ def audit_record(
         else:
             _append_locked_head(event)
     return event
+
+
+# --- appending last, with the COMMIT (ADR 0027) -------------------------------------------------
+
+_local = threading.local()
+
+
+class _Mark:
+    """A no-op registered with ``transaction.on_commit`` beside each held-back event.
+    Django drops on-commit callbacks registered inside a savepoint that rolls back, so
+    an event whose mark is gone belongs to work that was undone (a failed service-task
+    handler, a caught error in a nested block) and is not appended."""
+
+    def __call__(self) -> None:
+        return None
+
+
+def _pending_for(alias: str) -> list[tuple[AuditEvent, _Mark]] | None:
+    found: list[tuple[AuditEvent, _Mark]] | None = getattr(_local, "pending", {}).get(alias)
+    return found
+
+
+def _pending_append(alias: str, event: AuditEvent) -> None:
+    pending = _pending_for(alias)
+    assert pending is not None
+    mark = _Mark()
+    transaction.on_commit(mark, using=alias)
+    pending.append((event, mark))
+
+
+def _still_wanted(connection: Any, pending: list[tuple[AuditEvent, _Mark]]) -> list[AuditEvent]:
+    marks = {id(entry[1]) for entry in connection.run_on_commit}
+    return [event for event, mark in pending if id(mark) in marks]
+
+
+@contextmanager
+def audit_atomic(*, using: str | None = None, savepoint: bool = True) -> Iterator[None]:
+    """``transaction.atomic()`` whose audit events are appended as its last statements.
+
+    Every ``audit_record`` inside the block (also from the actions it calls) is held
+    back and appended when the block ends, so the chain head is locked only for the
+    end of the transaction. On PostgreSQL, when the block is the outermost transaction,
+    those appends are sent together with the COMMIT (psycopg pipeline mode): the head is
+    locked for a few statements and one WAL flush, never across a round trip to Python.
+    Inside an outer transaction (or on SQLite) they are ordinary statements at the
+    block's end. The events returned by ``audit_record`` get their sequence and hash
+    when the block ends.
+    """
+    alias = using or router.db_for_write(AuditEvent)
+    connection = connections[alias]
+    if _pending_for(alias) is not None:
+        # Nested in another audit_atomic block: its end appends our events too.
+        with transaction.atomic(using=alias, savepoint=savepoint):
+            yield
+        return
+    registry: dict[str, list[tuple[AuditEvent, _Mark]]] = getattr(_local, "pending", None) or {}
+    _local.pending = registry
+    pending: list[tuple[AuditEvent, _Mark]] = []
+    registry[alias] = pending
+    sent: list[tuple[Any, AuditEvent]] = []
+    try:
+        with ExitStack() as stack, transaction.atomic(using=alias, savepoint=savepoint):
+            # Our block is the transaction itself (not a savepoint in someone else's).
+            outermost = len(connection.atomic_blocks) == 1
+            yield
+            events = _still_wanted(connection, pending)
+            del registry[alias]
+            if events and connection.vendor == "postgresql" and outermost:
+                raw = connection.connection
+                stack.enter_context(raw.pipeline())
+                head_cursor = raw.cursor()
+                head_cursor.execute(_HEAD_CREATE_SQL, [GENESIS_HASH, GENESIS_HASH])
+                for event in events:
+                    cursor = raw.cursor()
+                    cursor.execute(_APPEND_SQL, _append_params(event))  # read after COMMIT
+                    sent.append((cursor, event))
+            else:
+                for event in events:
+                    if connection.vendor == "postgresql":
+                        _append_postgresql(connection, event)
+                    else:
+                        _append_locked_head(event)
+    finally:
+        registry.pop(alias, None)
+    for cursor, event in sent:
+        row = cursor.fetchone()
+        cursor.close()
+        if row is None:  # pragma: no cover - the head row was ensured in the same batch
+            raise RuntimeError("the audit event was not appended")
+        _appended(event, row, alias)
 
 
 # One round trip: advance the head (the UPDATE waits for the row lock, then sees the
@@ -133,8 +234,8 @@ _HEAD_CREATE_SQL = (
 )
 
 
-def _append_postgresql(connection: Any, event: AuditEvent) -> None:
-    params = {
+def _append_params(event: AuditEvent) -> dict[str, Any]:
+    return {
         "content_hash": event.content_hash,
         "occurred_at": event.occurred_at,
         "category": event.category,
@@ -150,6 +251,16 @@ def _append_postgresql(connection: Any, event: AuditEvent) -> None:
         "ip": event.ip,
         "request_id": event.request_id,
     }
+
+
+def _appended(event: AuditEvent, row: Any, alias: str) -> None:
+    event.pk, event.sequence, event.prev_hash, event.hash = row
+    event._state.adding = False
+    event._state.db = alias
+
+
+def _append_postgresql(connection: Any, event: AuditEvent) -> None:
+    params = _append_params(event)
     with connection.cursor() as cursor:
         cursor.execute(_APPEND_SQL, params)
         row = cursor.fetchone()
@@ -158,9 +269,7 @@ def _append_postgresql(connection: Any, event: AuditEvent) -> None:
             cursor.execute(_HEAD_CREATE_SQL, [GENESIS_HASH, GENESIS_HASH])
             cursor.execute(_APPEND_SQL, params)
             row = cursor.fetchone()
-    event.pk, event.sequence, event.prev_hash, event.hash = row
-    event._state.adding = False
-    event._state.db = connection.alias
+    _appended(event, row, connection.alias)
 
 
 def _append_locked_head(event: AuditEvent) -> None:

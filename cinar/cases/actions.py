@@ -17,7 +17,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from cinar.audit.actions import audit_record
+from cinar.audit.actions import audit_atomic, audit_record
 from cinar.cases.codes import tracking_code_new
 from cinar.cases.files import CheckedUpload, uploads_check
 from cinar.cases.models import (
@@ -387,7 +387,9 @@ def _create(
     key: str,
     language: str,
 ) -> Case:
-    with transaction.atomic():
+    # Audit events (process start, registration, submission) are appended last, with the
+    # COMMIT: the chain head is locked for the end of the transaction only (ADR 0027).
+    with audit_atomic():
         case = Case(
             tracking_code=tracking_code_new(),
             service=service,

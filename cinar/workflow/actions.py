@@ -14,7 +14,7 @@ from django.db.models import Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from cinar.audit.actions import audit_record
+from cinar.audit.actions import audit_atomic, audit_record
 from cinar.organization import queries as org_queries
 from cinar.workflow import formdata, layout, routing, sandbox, sla
 from cinar.workflow.engine import clock, elements, runtime
@@ -496,8 +496,9 @@ def process_instance_start(
             {"responsible_unit_id": _("No unit with this id.")}, code="unknown_unit"
         )
     # No savepoint inside a caller's transaction (an application's submission): a failed
-    # start fails the caller's change too, and a savepoint is two round trips.
-    with transaction.atomic(savepoint=False):
+    # start fails the caller's change too, and a savepoint is two round trips. The audit
+    # event is appended last, with the COMMIT (ADR 0027).
+    with audit_atomic(savepoint=False):
         started_at = clock.now()
         instance = ProcessInstance.objects.create(
             version=version,
@@ -872,7 +873,8 @@ def work_item_complete(
     unrouted item, workflow admins. ``data`` is checked against the task's
     ``camunda:formField`` definitions when it has any (errors name the field)."""
     raw = data or {}
-    with transaction.atomic():
+    # The audit event is appended last, with the COMMIT (ADR 0027).
+    with audit_atomic():
         siblings: dict[Any, WorkItem] = {}
         instance, item = _lock_open_item(work_item, siblings)
         may_act, on_behalf_of = routing.acting_capacity(actor, item)

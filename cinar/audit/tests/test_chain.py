@@ -9,7 +9,7 @@ from django.db import DatabaseError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from cinar.audit import context
-from cinar.audit.actions import audit_record, personal_data_read
+from cinar.audit.actions import audit_atomic, audit_record, personal_data_read
 from cinar.audit.models import (
     GENESIS_HASH,
     AppendOnlyError,
@@ -343,3 +343,44 @@ def test_the_first_append_creates_the_chain_head():
     event = audit_record(actor=None, action="test.first")
     assert (event.sequence, event.prev_hash) == (1, GENESIS_HASH)
     assert audit_chain_verify() == (1, None)
+
+
+# --- audit_atomic: appending last (ADR 0027) --------------------------------------------------
+
+
+def test_events_of_an_audit_atomic_block_are_appended_at_its_end_in_order():
+    with audit_atomic():
+        first = audit_record(actor=None, action="test.held1")
+        second = audit_record(actor=None, action="test.held2")
+        assert first.sequence is None  # held back until the block ends
+        assert not AuditEvent.objects.filter(action__startswith="test.held").exists()
+    assert (first.sequence, second.sequence) == (1, 2)
+    assert second.prev_hash == first.hash
+    assert audit_chain_verify() == (2, None)
+
+
+def test_an_audit_atomic_block_that_fails_appends_nothing():
+    with pytest.raises(RuntimeError), audit_atomic():
+        audit_record(actor=None, action="test.undone")
+        raise RuntimeError
+    assert not AuditEvent.objects.exists()
+    assert audit_chain_verify() == (0, None)
+
+
+def test_events_of_a_rolled_back_savepoint_inside_the_block_are_dropped():
+    # As when a service-task handler fails and the engine rolls its savepoint back.
+    with audit_atomic():
+        audit_record(actor=None, action="test.kept")
+        try:
+            with transaction.atomic():
+                audit_record(actor=None, action="test.handler_failed")
+                raise RuntimeError
+        except RuntimeError:
+            pass
+        with audit_atomic():  # nested: joins the outer block
+            audit_record(actor=None, action="test.nested")
+    assert list(AuditEvent.objects.order_by("sequence").values_list("action", flat=True)) == [
+        "test.kept",
+        "test.nested",
+    ]
+    assert audit_chain_verify() == (2, None)
