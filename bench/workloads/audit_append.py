@@ -1,10 +1,12 @@
 """Audit events appended per second on PostgreSQL, one writer and 8 concurrent writers.
 
-Each event is its own transaction (as when a single change is recorded). The append
-locks the one chain-head row (SELECT … FOR UPDATE) so the chain stays linear: writers
-queue behind each other, and 8 writers cannot go much faster than one. The ratio to L1
-shows how far the chain is from what the database could do in parallel; the note
-compares with L1.commit, the one-connection commit ceiling.
+Each event is its own transaction (as when a single change is recorded, e.g. a login).
+The append is one statement that advances the chain-head row and inserts the event,
+sent together with the COMMIT (ADR 0027): one round trip per event. The head row stays
+locked until that commit has been flushed, so appends still commit one after another:
+8 writers gain only what the overlap of their Python work and round trips allows. The
+ratio to L1 shows how far the chain is from what the database could do in parallel; the
+note compares with L1.commit, the one-connection commit ceiling.
 """
 
 from __future__ import annotations
