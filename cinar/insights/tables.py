@@ -198,8 +198,9 @@ def services_table(board: Any) -> Table:
     return t
 
 
-def steps_table(board: Any) -> Table:
+def steps_table(board: Any, process_names: dict[str, str] | None = None) -> Table:
     f = board.filters
+    names = process_names or {}
     t = Table(
         name="steps",
         title=_("Slowest steps"),
@@ -224,7 +225,7 @@ def steps_table(board: Any) -> Table:
         t.rows.append(
             [
                 Cell(r.name or r.element_id, href=heat_url(f, r.process_key)),
-                Cell(r.process_key),
+                Cell(names.get(r.process_key, r.process_key)),
                 Cell(r.completed, href=drill(f, "step", **step)),
                 Cell(r.avg_wait),
                 Cell(r.avg_work),

@@ -116,8 +116,12 @@ def home(request: HttpRequest) -> HttpResponse:
             tables.with_exports(tables.services_table(board), f),
             tables.with_exports(tables.channels_table(board), f),
         ],
-        steps=tables.with_exports(tables.steps_table(board), f),
+        steps=tables.with_exports(tables.steps_table(board, _process_names(f)), f),
     )
+
+
+def _process_names(f: Filters) -> dict[str, str]:
+    return {p.key: p.name for p in processes_for(f)}
 
 
 def _kpis(board: Any) -> list[dict[str, Any]]:
@@ -405,7 +409,8 @@ def export(request: HttpRequest, table: str, fmt: str) -> HttpResponse | Streami
         builder = BUILDERS.get(table)
         if builder is None:
             raise Http404
-        t = builder(dashboard(filters=f))
+        board = dashboard(filters=f)
+        t = tables.steps_table(board, _process_names(f)) if table == "steps" else builder(board)
     return table_response(
         fmt=fmt,
         name=f"insights-{t.name}-{f.start.isoformat()}-{f.end.isoformat()}",
