@@ -45,7 +45,7 @@ def run(ctx: Context) -> list[Result]:
         env = _env(ctx)
         log(f"insights: migrating and seeding {DB}")
         sh([sys.executable, "manage.py", "migrate", "--no-input", "-v0"], env=env, timeout=900)
-        sh([sys.executable, "manage.py", "seed_demo"], env=env, timeout=900)
+        sh([sys.executable, "manage.py", "seed_demo", "--force"], env=env, timeout=900)
         log(f"insights: generate_load --cases {cases}")
         out = sh(
             [sys.executable, "manage.py", "generate_load", "--cases", str(cases)],

@@ -319,7 +319,7 @@ class _Table:
         rest = [
             f for f in model._meta.concrete_fields if f.column not in columns and not f.primary_key
         ]
-        self.columns = columns + [f.column for f in rest]
+        self.columns = columns + [str(f.column) for f in rest]
         self.tail = "".join("\t" + _default_text(f, now) for f in rest) + "\n"
 
     def copy(self, cursor: Any, rows: list[str]) -> None:
@@ -500,7 +500,11 @@ def _copy_batch(plans: list[Plan], run: str, offset: int) -> None:
 
 
 def _when(value: float | None) -> dt.datetime | None:
-    return None if value is None else dt.datetime.fromtimestamp(value, tz=dt.UTC)
+    return None if value is None else _at(value)
+
+
+def _at(value: float) -> dt.datetime:
+    return dt.datetime.fromtimestamp(value, tz=dt.UTC)
 
 
 def _base36(n: int) -> str:
@@ -525,10 +529,10 @@ def _orm_batch(plans: list[Plan], run: str, offset: int) -> None:
                 version=p.target.version,
                 status=InstanceStatus.COMPLETED if p.closed else InstanceStatus.RUNNING,
                 business_key=f"{KEY_PREFIX}{run}-{offset + i}",
-                started_at=_when(p.received),
+                started_at=_at(p.received),
                 ended_at=_when(p.closed),
                 responsible_unit_id=p.target.service.unit_id,
-                due_at=_when(p.due),
+                due_at=_at(p.due),
             )
         )
     ProcessInstance.objects.bulk_create([x for x in instances if x is not None], batch_size=2000)
@@ -545,8 +549,8 @@ def _orm_batch(plans: list[Plan], run: str, offset: int) -> None:
                 status=CaseStatus.CLOSED if p.closed else CaseStatus.IN_PROGRESS,
                 responsible_unit_id=t.service.unit_id,
                 process_instance=inst,
-                received_at=_when(p.received),
-                due_at=_when(p.due),
+                received_at=_at(p.received),
+                due_at=_at(p.due),
                 closed_at=_when(p.closed),
                 idempotency_scope=SYNTHETIC,
                 idempotency_key=f"{KEY_PREFIX}{run}-{offset + i}",
@@ -560,9 +564,7 @@ def _orm_batch(plans: list[Plan], run: str, offset: int) -> None:
             continue
         version = t.version
         events.append(
-            ProcessEvent(
-                instance=inst, version=version, kind=EventKind.CREATED, at=_when(p.received)
-            )
+            ProcessEvent(instance=inst, version=version, kind=EventKind.CREATED, at=_at(p.received))
         )
         for it in p.items:
             done = it.completed is not None
@@ -580,7 +582,7 @@ def _orm_batch(plans: list[Plan], run: str, offset: int) -> None:
                     unit_id=t.service.unit_id,
                     assignee_id=it.person,
                     completed_by_id=it.person if done else None,
-                    created_at=_when(it.created),
+                    created_at=_at(it.created),
                     claimed_at=_when(it.claimed),
                     completed_at=_when(it.completed),
                     due_at=_when(it.due),
@@ -593,12 +595,12 @@ def _orm_batch(plans: list[Plan], run: str, offset: int) -> None:
                 "element_name": it.name[:255],
                 "element_type": "UserTask",
             }
-            events.append(ProcessEvent(kind=EventKind.TASK_READY, at=_when(it.created), **common))
-            if done:
+            events.append(ProcessEvent(kind=EventKind.TASK_READY, at=_at(it.created), **common))
+            if it.completed is not None:
                 events.append(
                     ProcessEvent(
                         kind=EventKind.TASK_COMPLETED,
-                        at=_when(it.completed),
+                        at=_at(it.completed),
                         actor_id=it.person,
                         **common,
                     )
@@ -606,7 +608,7 @@ def _orm_batch(plans: list[Plan], run: str, offset: int) -> None:
         if p.closed:
             events.append(
                 ProcessEvent(
-                    instance=inst, version=version, kind=EventKind.COMPLETED, at=_when(p.closed)
+                    instance=inst, version=version, kind=EventKind.COMPLETED, at=_at(p.closed)
                 )
             )
     Case.objects.bulk_create(case_rows, batch_size=2000)
