@@ -129,6 +129,17 @@ def test_issue6_director_finds_the_slowest_building_permit_step_and_exports_its_
     axe_check(page)
     screenshot(page, "overview")
 
+    # Workload and ratings, each with its chart and table.
+    page.get_by_role("link", name=re.compile("Workload|İş yükü")).click()
+    expect(page.get_by_role("rowheader", name="Şule Öztürk")).to_be_visible()
+    expect(page.get_by_role("rowheader", name="İmar ve Şehircilik Müdürlüğü")).to_be_visible()
+    expect(page.get_by_role("rowheader", name="Kültür İşleri Müdürlüğü")).to_have_count(0)
+    axe_check(page)
+    screenshot(page, "workload")
+    page.get_by_role("link", name=re.compile("Ratings|Memnuniyet|Puan")).click()
+    axe_check(page)
+    screenshot(page, "ratings")
+
     # Bottlenecks: the building-permit process on the heat map.
     page.get_by_role("link", name=re.compile("Bottlenecks|Darboğaz")).click()
     picker = page.get_by_label(re.compile("^(Process|Süreç)$"))
