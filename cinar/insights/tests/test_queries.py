@@ -195,3 +195,12 @@ def test_dashboard_query_count_is_fixed(world, django_assert_num_queries):
     rollups_update()
     with django_assert_num_queries(len(ctx.captured_queries)):
         dashboard(filters=f)
+
+
+def test_open_cases_index_covers_the_open_statuses():
+    import importlib
+
+    migration = importlib.import_module("cinar.insights.migrations.0004_open_cases_index")
+    expected = "(" + ", ".join(f"'{s}'" for s in OPEN_STATUSES) + ")"
+    in_migration = migration.OPEN
+    assert in_migration == expected
