@@ -406,11 +406,16 @@ def document_register_incoming(
     _check_due_date(due_date)
     files = _check_files(attachments)
     references = list(references)
-    with transaction.atomic():
-        correspondent = (
-            sender if isinstance(sender, Correspondent) else correspondent_resolve(sender=sender)
-        )
-        reg_unit: Any = numbering_unit(unit)
+    # What may refuse the input (the sender's identifiers, a unit without a DETSİS number)
+    # is settled before the transaction, so that inside it only the database can fail and
+    # no savepoint is needed inside a caller's transaction (an application's submission):
+    # a savepoint costs two round trips. Only references are checked inside. A new
+    # correspondent is address-book data and stays even if the registration then fails.
+    correspondent = (
+        sender if isinstance(sender, Correspondent) else correspondent_resolve(sender=sender)
+    )
+    reg_unit: Any = numbering_unit(unit)
+    with transaction.atomic(savepoint=bool(references)):
         year = current_year()
         sequence = sequence_next(unit_id=reg_unit.pk, year=year, kind=SequenceKind.INCOMING)
         document = Document.objects.create(

@@ -28,9 +28,9 @@ SUBMIT_QUERIES = {
     # instance INSERT, work item INSERT, instance UPDATE, events INSERT
     "process": 4,
     # registrar's permission (role assignments, user and group permissions), file plan
-    # code, SAVEPOINT, correspondent, number, document INSERT, version INSERT, search
-    # text (and on PostgreSQL the search vector), RELEASE
-    "registration": 12 if connection.vendor == "postgresql" else 11,
+    # code, correspondent, number, document INSERT, version INSERT, search text (and on
+    # PostgreSQL the search vector); no savepoint
+    "registration": 10 if connection.vendor == "postgresql" else 9,
     # process position, case UPDATE
     "case_update": 2,
     # outbox: key lookup, SAVEPOINT, INSERT, RELEASE; then RELEASE (COMMIT in production)
