@@ -68,7 +68,8 @@ __all__ = [
 #: An imha komisyonu has at least three members.
 MIN_COMMITTEE = 3
 TOMBSTONE_SUBJECT = "[imha]"
-REPORT_FILE_PLAN_CODE = "042"  # Komisyonlar; falls back to 199, then 050
+# Komite, Komisyonlar (the disposal committee); else Genel (ADR 0032).
+REPORT_FILE_PLAN_CODES = ("050.06", "000")
 
 FILEABLE = (
     DocumentStatus.SIGNED,
@@ -729,11 +730,11 @@ def _report_draft(
     from cinar.documents.actions import document_draft_create
 
     unit = _report_unit(actor)
-    code = (
-        FilePlanCode.objects.filter(code__in=[REPORT_FILE_PLAN_CODE, "199", "050"], is_active=True)
-        .order_by("code")
-        .first()
-    )
+    found = {
+        c.code: c
+        for c in FilePlanCode.objects.filter(code__in=REPORT_FILE_PLAN_CODES, is_active=True)
+    }
+    code = next((found[c] for c in REPORT_FILE_PLAN_CODES if c in found), None)
     if unit is None or code is None:  # pragma: no cover - seeded data has both
         return None
     title = "İmha tutanağı" if disposal_list.action == DisposalAction.DESTROY else "Devir tutanağı"

@@ -24,7 +24,7 @@ from django.utils.translation import gettext as _
 from cinar.documents.models import DeliveryStatus
 from cinar.organization.models import Unit
 
-DEFAULT_INCOMING_FILE_PLAN_CODE = "050"  # Yazışma (Genel)
+DEFAULT_INCOMING_FILE_PLAN_CODE = "000"  # Genel (ADR 0032)
 
 
 def eyp_trust_anchors() -> list[Any]:

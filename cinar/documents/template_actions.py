@@ -294,7 +294,7 @@ DEMO_TEMPLATES: tuple[dict[str, Any], ...] = (
         "name": "İstek/şikâyet cevabı",
         "name_en": "Reply to a request or complaint",
         "direction": TemplateDirection.OUTGOING,
-        "file_plan_code": "050",
+        "file_plan_code": "000",
         "subject_template": "{{ case.subject|default:'Başvurunuz' }} hk.",
         "body_template": (
             "<p>Sayın {{ applicant.name|default:'Başvuru Sahibi' }},</p>\n"
@@ -312,7 +312,7 @@ DEMO_TEMPLATES: tuple[dict[str, Any], ...] = (
         "name": "Kurum yazısı (genel)",
         "name_en": "Letter to an institution (general)",
         "direction": TemplateDirection.OUTGOING,
-        "file_plan_code": "050",
+        "file_plan_code": "000",
         "subject_template": "{{ extra.subject|default:'Konu' }}",
         "body_template": (
             "<p>{{ extra.paragraph|default:'Yazının metni.' }}</p>\n"
@@ -325,7 +325,7 @@ DEMO_TEMPLATES: tuple[dict[str, Any], ...] = (
         "name": "İç yazışma (bilgi notu)",
         "name_en": "Internal memo (bilgi notu)",
         "direction": TemplateDirection.INTERNAL,
-        "file_plan_code": "050",
+        "file_plan_code": "041.02",
         "subject_template": "Bilgi notu: {{ extra.topic|default:'Konu' }}",
         "body_template": (
             "<h3>BİLGİ NOTU</h3>\n"

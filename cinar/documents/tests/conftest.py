@@ -103,7 +103,7 @@ def docs(org) -> Docs:  # noqa: F811
         chief_a=chief_a,
         chief_b=chief_b,
         deputy=deputy,
-        code=FilePlanCode.objects.get(code="050"),
+        code=FilePlanCode.objects.get(code="000"),
     )
 
 
@@ -120,7 +120,7 @@ def register(docs: Docs, **overrides):
         "sender": actions.SenderInput(
             kind="institution", name="Ankara Valiliği", detsis_number="12345678"
         ),
-        "file_plan_code": "050",
+        "file_plan_code": "000",
     }
     kwargs.update(overrides)
     return actions.document_register_incoming(**kwargs)
@@ -133,7 +133,7 @@ def draft(docs: Docs, **overrides):
         "unit": docs.org.yazilim,
         "subject": "Lisans yenileme talebi",
         "body_html": "<p>İlgi yazı ile talep edilen başvurular incelenmiştir.</p>",
-        "file_plan_code": "050",
+        "file_plan_code": "000",
         "recipients": ["Ankara Valiliği"],
     }
     kwargs.update(overrides)

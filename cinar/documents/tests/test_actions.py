@@ -34,7 +34,7 @@ def test_register_incoming_numbers_at_once_and_audits(docs):
         attachments=[("dilekce.txt", "Ek: başvuru dilekçesi".encode())],
         references=["Valilik yazısı 01.02.2025"],
         channel="kep",
-        sender_number="E-12345678-050-77",
+        sender_number="E-12345678-000-77",
     )
     year = timezone.localdate().year
     assert doc.status == DocumentStatus.REGISTERED
@@ -296,7 +296,7 @@ def test_two_paraf_in_parallel_then_imza_by_a_deputy_vekaleten(docs, fake_signin
 
     year = timezone.localdate().year
     assert signed.status == DocumentStatus.SIGNED
-    assert signed.number == f"E-{docs.org.yazilim.detsis_number}-050-1"
+    assert signed.number == f"E-{docs.org.yazilim.detsis_number}-000-1"
     assert signed.number_year == year and signed.number_unit == docs.org.yazilim
     assert signed.signed_by == docs.deputy
     assert signed.signed_on_behalf_of == docs.org.manager
@@ -329,7 +329,7 @@ def test_a_failed_signature_keeps_the_number_for_the_retry_and_stores_nothing(
     doc.refresh_from_db()
     detsis = docs.org.yazilim.detsis_number
     # The number is bound to the document (ADR 0031), nothing is signed or stored.
-    assert doc.number == f"E-{detsis}-050-1" and doc.status == DocumentStatus.IN_APPROVAL
+    assert doc.number == f"E-{detsis}-000-1" and doc.status == DocumentStatus.IN_APPROVAL
     assert not doc.signed_file and doc.signed_at is None
     assert NumberSequence.objects.get(kind="official").last_value == 1
     assert AuditEvent.objects.filter(action="documents.document.number").count() == 1
@@ -348,12 +348,12 @@ def test_a_failed_signature_keeps_the_number_for_the_retry_and_stores_nothing(
     )
     other_step = ApprovalStep.objects.get(document=other)
     assert (
-        actions.document_sign(actor=docs.org.manager, step=other_step).number == f"E-{detsis}-050-2"
+        actions.document_sign(actor=docs.org.manager, step=other_step).number == f"E-{detsis}-000-2"
     )
     # Signing again reuses the document's own number.
     signed = actions.document_sign(actor=docs.org.manager, step=step)
-    assert signed.number == f"E-{detsis}-050-1" and signed.status == DocumentStatus.SIGNED
-    assert signed.signed_file.read().endswith(b"E-" + detsis.encode() + b"-050-1\n%%EOF\n")
+    assert signed.number == f"E-{detsis}-000-1" and signed.status == DocumentStatus.SIGNED
+    assert signed.signed_file.read().endswith(b"E-" + detsis.encode() + b"-000-1\n%%EOF\n")
     assert NumberSequence.objects.get(kind="official").last_value == 2
     assert AuditEvent.objects.filter(action="documents.document.number").count() == 2
 
@@ -394,7 +394,7 @@ def test_numbers_count_per_unit_and_skip_nothing(docs, fake_signing):
         step = ApprovalStep.objects.get(document=doc)
         numbers.append(actions.document_sign(actor=docs.org.manager, step=step).number)
     detsis = docs.org.yazilim.detsis_number
-    assert numbers == [f"E-{detsis}-050-1", f"E-{detsis}-050-2", f"E-{detsis}-050-3"]
+    assert numbers == [f"E-{detsis}-000-1", f"E-{detsis}-000-2", f"E-{detsis}-000-3"]
 
 
 def test_return_with_comment_reopens_the_draft_and_keeps_history(docs, fake_signing):

@@ -39,7 +39,7 @@ def grant(user, codename):
 
 @pytest.fixture
 def archive(docs):
-    """Two old incoming documents filed in one closed 050 file of Bilgi İşlem."""
+    """Two old incoming documents filed in one closed 000 file of Bilgi İşlem."""
     d1 = register(docs, document_date=OLD, attachments=[("a.txt", b"ilk ek metni")])
     d2 = register(
         docs,
@@ -79,11 +79,11 @@ def test_filing_opens_one_file_per_code_unit_and_year(archive):
     docs, dossier, (d1, _d2), _committee = archive
     assert dossier.entries.count() == 2
     assert (dossier.file_plan_code.code, dossier.unit, dossier.year) == (
-        "050",
+        "000",
         docs.org.bilgi_islem,
         2015,
     )
-    assert dossier.display_number == "050/2015/1"
+    assert dossier.display_number == "000/2015/1"
     with pytest.raises(ValidationError):
         archive_actions.document_file(actor=docs.records_officer, document=d1)
     d3 = register(docs, document_date=OLD)
@@ -104,7 +104,7 @@ def test_drafts_are_not_filed_and_outsiders_may_not_file(docs):
 
 def test_retention_dates_follow_the_file_plan_code(archive):
     docs, dossier, _d, _c = archive
-    # 050: 2 years in the unit archive, 5 in the institution archive, then imha
+    # 000: 2 years in the unit archive, 5 in the institution archive, then imha
     assert dossier.status == DossierStatus.CLOSED
     assert dossier.retention_start == dt.date(2016, 1, 1)
     assert dossier.unit_archive_until == dt.date(2018, 1, 1)
@@ -130,7 +130,7 @@ def test_prepare_lists_due_files_and_skips_held_ones(archive):
     docs, dossier, _d, _c = archive
     recent = register(docs)
     open_file = archive_actions.document_file(actor=docs.records_officer, document=recent)
-    held_doc = register(docs, document_date=OLD, file_plan_code="090")
+    held_doc = register(docs, document_date=OLD, file_plan_code="045.03")
     held = archive_actions.document_file(actor=docs.records_officer, document=held_doc)
     archive_actions.dossier_close(actor=docs.org.admin, dossier=held, closed_on=dt.date(2015, 6, 1))
     archive_actions.dossier_legal_hold_set(actor=docs.org.admin, dossier=held, reason="Dava")
@@ -211,7 +211,7 @@ def test_execution_leaves_tombstones_audit_events_and_a_report(
         document.refresh_from_db()
         tomb = DocumentTombstone.objects.get(document=document)
         assert tomb.number == document.registration_number
-        assert tomb.document_date == OLD and tomb.file_plan_code == "050"
+        assert tomb.document_date == OLD and tomb.file_plan_code == "000"
         assert tomb.dossier == dossier and tomb.disposal_list == disposal_list
         assert len(tomb.destroyed["attachments"]) == 1
         assert document.subject == "[imha]" and document.body_html == ""
@@ -345,7 +345,7 @@ def test_archive_views_authorization_matrix(client, archive):
     for user, (s_browse, s_detail, s_lists) in expected.items():
         client.logout()
         login(client, user)
-        assert client.get(browse + "?code=050").status_code == s_browse, user
+        assert client.get(browse + "?code=000").status_code == s_browse, user
         response = client.get(detail)
         assert response.status_code == s_detail, user
         if s_detail == 200:

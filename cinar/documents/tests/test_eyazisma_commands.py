@@ -114,7 +114,7 @@ def test_a_package_with_an_unverifiable_signature_is_registered_and_says_so(docs
     package = tmp_path / "in.eyp"
     package.write_bytes(data)
 
-    call_command("eyp_import", str(package), "--user", "evrak", "--sdp", "050")
+    call_command("eyp_import", str(package), "--user", "evrak", "--sdp", "000")
 
     incoming = Document.objects.get(direction=Direction.INCOMING)
     assert incoming.subject == "İmar planı değişikliği hakkında görüş talebi"
@@ -143,7 +143,7 @@ def test_a_tampered_package_is_refused_and_nothing_is_registered(docs, tmp_path)
     package.write_bytes(buffer.getvalue())
 
     with pytest.raises(CommandError) as refused:
-        call_command("eyp_import", str(package), "--user", "evrak", "--sdp", "050")
+        call_command("eyp_import", str(package), "--user", "evrak", "--sdp", "000")
 
     assert "/Ekler/pafta-1.pdf" in str(refused.value)
     assert not Document.objects.exists()

@@ -31,7 +31,7 @@ def make_template(docs, **overrides):
         "name": "Cevap yazısı",
         "subject_template": "Başvurunuz ({{ case.tracking_code }})",
         "body_template": BODY,
-        "file_plan_code": "090",
+        "file_plan_code": "045.03",
     }
     kwargs.update(overrides)
     return template_actions.document_template_create(**kwargs)
@@ -193,7 +193,7 @@ def test_editing_the_text_is_a_new_version_and_drafts_keep_theirs(docs):
     assert doc1.subject == "Başvurunuz (CNR-7)"
     assert "AYŞE IŞIK" in doc1.body_html
     assert "&lt;kabul&gt;" in doc1.body_html and "<kabul>" not in doc1.body_html
-    assert doc1.status == "draft" and doc1.file_plan_code.code == "090"
+    assert doc1.status == "draft" and doc1.file_plan_code.code == "045.03"
     assert doc1.versions.count() == 1
     assert "Yeni: Tamam" in Document.objects.get(pk=doc2.pk).body_html
     with pytest.raises(ValidationError):
