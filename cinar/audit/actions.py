@@ -141,7 +141,7 @@ def _pending_append(alias: str, event: AuditEvent) -> None:
 
 
 def _still_wanted(connection: Any, pending: list[tuple[AuditEvent, _Mark]]) -> list[AuditEvent]:
-    marks = {id(entry[1]) for entry in connection.run_on_commit}
+    marks = {id(entry[1]) for entry in connection.run_on_commit if type(entry[1]) is _Mark}
     return [event for event, mark in pending if id(mark) in marks]
 
 
