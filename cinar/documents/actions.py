@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextvars
 import datetime as dt
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import IO, Any
 
@@ -248,9 +250,33 @@ def _store_attachments(
             uploaded_by=actor,
         )
         att.file.save(f.name, ContentFile(f.content), save=False)
+        written = _files_written.get()
+        if written is not None:
+            written.append((att.file.storage, str(att.file.name)))
         att.save()
         stored.append(att)
     return stored
+
+
+# Files written inside the current ``_files_removed_on_failure`` block.
+_files_written: contextvars.ContextVar[list[tuple[Any, str]] | None] = contextvars.ContextVar(
+    "documents_files_written", default=None
+)
+
+
+@contextmanager
+def _files_removed_on_failure() -> Iterator[None]:
+    """Around a transaction that stores files: if it raises (so the rows roll back),
+    the files it wrote are deleted too — no orphaned attachment on disk."""
+    written: list[tuple[Any, str]] = []
+    token = _files_written.set(written)
+    try:
+        yield
+    except BaseException:
+        _delete_stored(written)
+        raise
+    finally:
+        _files_written.reset(token)
 
 
 def _set_references(document: Document, references: Iterable[ReferenceInput], actor: Any) -> None:
@@ -633,7 +659,7 @@ def document_draft_create(
     _clean_choice(urgency, Urgency, "urgency")
     _check_due_date(due_date)
     files = _check_files(attachments)
-    with transaction.atomic():
+    with _files_removed_on_failure(), transaction.atomic():
         document = Document.objects.create(
             direction=direction,
             subject=subject,
@@ -751,7 +777,7 @@ def document_attachments_add(
     files = _check_files(attachments)
     if not files:
         raise ValidationError({"attachments": _("Choose at least one file.")})
-    with transaction.atomic():
+    with _files_removed_on_failure(), transaction.atomic():
         locked = Document.objects.select_for_update().get(pk=document.pk)
         if not locked.is_editable:
             raise ValidationError({"document": _("Only drafts and returned documents change.")})
@@ -1071,41 +1097,38 @@ def document_sign(*, actor: Any, step: ApprovalStep, signer_backend: Any = None)
     pdf = _render_and_sign(
         document=numbered, signer=actor, on_behalf_of=on_behalf_of, signer_backend=signer_backend
     )
-    stored: list[tuple[Any, str]] = []
-    try:
-        with transaction.atomic():
-            document, fresh = _lock_open_step(step)
-            if document.number != numbered.number:  # pragma: no cover - numbers never change
-                raise ValidationError({"step": _("The document's number changed; sign again.")})
-            on_behalf_of = _signing_checks(actor, document, fresh)
-            document.document_date = numbered.document_date
-            document.signed_at = now
-            document.signed_by = actor
-            document.signed_on_behalf_of = on_behalf_of
-            document.signed_file.save(f"{document.number}.pdf", ContentFile(pdf), save=False)
-            stored.append((document.signed_file.storage, str(document.signed_file.name)))
-            document.status = DocumentStatus.SIGNED
-            document.save()
-            fresh.decision = StepDecision.SIGNED
-            fresh.acted_by = actor
-            fresh.on_behalf_of = on_behalf_of
-            fresh.acted_at = now
-            fresh.save(update_fields=["decision", "acted_by", "on_behalf_of", "acted_at"])
-            _reindex(document)
-            audit_record(
-                actor=actor,
-                action="documents.document.sign",
-                target=document,
-                data={
-                    "number": document.number,
-                    "step": fresh.pk,
-                    "verification_code": document.verification_code,
-                },
-                on_behalf_of=on_behalf_of,
-            )
-    except BaseException:
-        _delete_stored(stored)
-        raise
+    with _files_removed_on_failure(), transaction.atomic():
+        document, fresh = _lock_open_step(step)
+        if document.number != numbered.number:  # pragma: no cover - numbers never change
+            raise ValidationError({"step": _("The document's number changed; sign again.")})
+        on_behalf_of = _signing_checks(actor, document, fresh)
+        document.document_date = numbered.document_date
+        document.signed_at = now
+        document.signed_by = actor
+        document.signed_on_behalf_of = on_behalf_of
+        document.signed_file.save(f"{document.number}.pdf", ContentFile(pdf), save=False)
+        written = _files_written.get()
+        if written is not None:
+            written.append((document.signed_file.storage, str(document.signed_file.name)))
+        document.status = DocumentStatus.SIGNED
+        document.save()
+        fresh.decision = StepDecision.SIGNED
+        fresh.acted_by = actor
+        fresh.on_behalf_of = on_behalf_of
+        fresh.acted_at = now
+        fresh.save(update_fields=["decision", "acted_by", "on_behalf_of", "acted_at"])
+        _reindex(document)
+        audit_record(
+            actor=actor,
+            action="documents.document.sign",
+            target=document,
+            data={
+                "number": document.number,
+                "step": fresh.pk,
+                "verification_code": document.verification_code,
+            },
+            on_behalf_of=on_behalf_of,
+        )
     return document
 
 
@@ -1260,7 +1283,7 @@ def document_register_package(
     name = (file_name or "package.eyp").rsplit("/", 1)[-1].rsplit("\\", 1)[-1][:255]
     if not name.lower().endswith(".eyp"):
         name = f"{name}.eyp"[:255]
-    with transaction.atomic():
+    with _files_removed_on_failure(), transaction.atomic():
         document = document_register_incoming(
             actor=actor,
             unit=unit,

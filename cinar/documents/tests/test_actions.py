@@ -476,3 +476,31 @@ def test_sdp_seed_and_command(db, tmp_path):
     path.write_text("code,title\n806,Deneme\n806.01,Alt deneme\n", encoding="utf-8")
     call_command("sdp_load", str(path))
     assert FilePlanCode.objects.get(code="806.01").parent.code == "806"
+
+
+def test_a_failed_draft_or_attachment_upload_leaves_no_file_behind(docs, monkeypatch, settings):
+    media = Path(settings.MEDIA_ROOT)
+    doc = draft(docs)
+    assert not [p for p in media.rglob("*") if p.is_file()]
+
+    def audit_down(**kwargs):
+        raise RuntimeError("audit log unavailable")
+
+    monkeypatch.setattr("cinar.documents.actions.audit_record", audit_down)
+    with pytest.raises(RuntimeError):
+        actions.document_attachments_add(
+            actor=docs.org.staff_member, document=doc, attachments=[("ek.pdf", PDF)]
+        )
+    with pytest.raises(RuntimeError):
+        actions.document_draft_create(
+            actor=docs.org.staff_member,
+            direction="outgoing",
+            unit=docs.org.yazilim,
+            subject="Ekli yazı",
+            body_html="<p>Metin</p>",
+            file_plan_code="000",
+            attachments=[("ek.pdf", PDF)],
+        )
+    assert not [p for p in media.rglob("*") if p.is_file()]
+    assert not doc.attachments.exists()
+    assert Document.objects.filter(subject="Ekli yazı").count() == 0
