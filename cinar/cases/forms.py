@@ -59,6 +59,14 @@ class DocumentRequestForm(_Styled):
     what = forms.CharField(label=_("Which document is needed?"), max_length=300)
 
 
+class ResultLinkForm(_Styled):
+    number = forms.CharField(
+        label=_("Official number of the signed reply"),
+        max_length=60,
+        help_text=_("A signed outgoing document, e.g. E-38000001-050-12."),
+    )
+
+
 class RegisterStartForm(_Styled):
     service = forms.ChoiceField(label=_("Service"))
 

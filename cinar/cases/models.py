@@ -253,3 +253,33 @@ class CaseFollower(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} → {self.case_id}"
+
+
+class CaseResult(models.Model):
+    """A signed result document of the case (the municipality's reply, a certificate, a
+    permit): a signed, unclassified outgoing EBYS document the applicant may download.
+    Linked by ``cinar.cases.results`` (found by its ilgi to the case's incoming
+    registration, or by staff with its official number)."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="results")
+    document = models.ForeignKey(
+        "documents.Document",
+        verbose_name=_("result document"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    linked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    linked_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("result document")
+        verbose_name_plural = _("result documents")
+        ordering = ["linked_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["case", "document"], name="cases_result_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} → {self.document_id}"

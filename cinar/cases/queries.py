@@ -2,25 +2,34 @@
 
 from __future__ import annotations
 
+import hashlib
 import math
 from collections.abc import Mapping
 from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import Max, OuterRef, Q, QuerySet, Subquery
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cinar.cases.codes import tracking_code_is_valid, tracking_code_normalize
-from cinar.cases.models import OPEN_STATUSES, Case, CaseStatus
+from cinar.cases.models import (
+    OPEN_STATUSES,
+    Case,
+    CaseAttachment,
+    CaseDocumentRequest,
+    CaseMessage,
+    CaseResult,
+    CaseStatus,
+)
 from cinar.cases.permissions import CasePermission
 from cinar.cases.types import TimelineEntry
 from cinar.core.turkish import tr_search_fold
 from cinar.organization.models import Membership, Unit
 from cinar.organization.queries import is_staff_user, permission_scope
-from cinar.workflow.models import EventKind
+from cinar.workflow.models import EventKind, ProcessEvent
 from cinar.workflow.queries import (
     process_instance_diagram_state,
     process_instance_events,
@@ -28,10 +37,12 @@ from cinar.workflow.queries import (
 )
 
 __all__ = [
+    "case_change_marker",
     "case_diagram_state",
     "case_get_by_tracking",
     "case_get_for_user",
     "case_public_fields",
+    "case_results",
     "case_timeline",
     "case_visible_to_staff",
     "cases_for_applicant",
@@ -258,6 +269,15 @@ def case_timeline(*, case: Case, for_citizen: bool = True) -> list[TimelineEntry
                     detail=request.what,
                 )
             )
+    for result in case.results.select_related("document"):
+        entries.append(
+            TimelineEntry(
+                at=result.linked_at,
+                kind="result",
+                title=_("Result document: %(subject)s") % {"subject": result.document.subject},
+                detail=result.document.number or "",
+            )
+        )
     if case.closed_at and case.status == CaseStatus.CLOSED:
         entries.append(
             TimelineEntry(
@@ -266,6 +286,57 @@ def case_timeline(*, case: Case, for_citizen: bool = True) -> list[TimelineEntry
         )
     entries.sort(key=lambda e: e.at)
     return entries
+
+
+def case_change_marker(*, case: Case) -> str:
+    """A short string that changes whenever anything the case's status page shows from
+    its related rows changes: the process's newest event (steps, diagram), the newest
+    message, document request (and its fulfilment), file; with the case row's own
+    status fields. One query. The citizen's page caches its rendered history under it,
+    so an unchanged case costs no timeline, diagram or message queries."""
+
+    def newest(model: Any, field: str = "pk", **where: Any) -> Subquery:
+        return Subquery(
+            model.objects.filter(**where)
+            .order_by()
+            .values(next(iter(where)))
+            .annotate(m=Max(field))
+            .values("m")[:1]
+        )
+
+    row = (
+        Case.objects.filter(pk=case.pk)
+        .annotate(
+            last_event=newest(ProcessEvent, instance_id=OuterRef("process_instance_id")),
+            last_message=newest(CaseMessage, case_id=OuterRef("pk")),
+            last_request=newest(CaseDocumentRequest, case_id=OuterRef("pk")),
+            last_fulfilled=newest(CaseDocumentRequest, "fulfilled_at", case_id=OuterRef("pk")),
+            last_file=newest(CaseAttachment, case_id=OuterRef("pk")),
+            last_result=newest(CaseResult, case_id=OuterRef("pk")),
+        )
+        .values_list(
+            "last_event",
+            "last_message",
+            "last_request",
+            "last_fulfilled",
+            "last_file",
+            "last_result",
+            "status",
+            "current_step",
+            "outcome",
+            "closed_at",
+        )
+        .first()
+    )
+    if row is None:
+        return ""
+    return hashlib.sha256(repr(row).encode()).hexdigest()[:24]
+
+
+def case_results(*, case: Case) -> list[CaseResult]:
+    """The case's signed result documents, oldest first (for its applicant and for staff
+    who may see the case; the caller has checked that)."""
+    return list(case.results.select_related("document").order_by("linked_at", "pk"))
 
 
 def case_diagram_state(*, case: Case) -> dict[str, Any] | None:

@@ -180,7 +180,8 @@ def _copy(case: Case, fresh: Case) -> None:
 def cases_sync_pending(*, limit: int = 500) -> int:
     """Sync open cases whose process wrote events they have not seen (the periodic
     ``cinar.cases.tasks.sync``: step-changed and completed notifications go out even
-    when nobody opens the case). Returns how many were synced."""
+    when nobody opens the case), then link newly signed result documents
+    (``results.case_results_discover``). Returns how many cases were synced."""
     from django.db.models import F, Max
 
     pending = (
@@ -194,4 +195,8 @@ def cases_sync_pending(*, limit: int = 500) -> int:
     for case in pending:
         case_sync_from_process(case=case)
         count += 1
+    # Signed replies that cite a case's incoming registration become its results.
+    from cinar.cases.results import case_results_discover
+
+    case_results_discover()
     return count

@@ -12,6 +12,8 @@ urlpatterns = [
     path("<int:pk>/diagram.bpmn", views.case_diagram, name="diagram"),
     path("<int:pk>/message/", views.message_post, name="message"),
     path("<int:pk>/request-document/", views.document_request, name="request_document"),
+    path("<int:pk>/results/link/", views.result_link, name="result_link"),
+    path("<int:pk>/results/<int:result_pk>/", views.result_download, name="result"),
     path(
         "<int:pk>/attachments/<int:attachment_pk>/",
         views.attachment_download,

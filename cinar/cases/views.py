@@ -26,7 +26,9 @@ from cinar.cases.forms import (
     MessageForm,
     RegisterApplicantForm,
     RegisterStartForm,
+    ResultLinkForm,
 )
+from cinar.cases.results import case_result_link_by_number, case_results_discover
 from cinar.cases.types import ApplicantInput, Location
 from cinar.catalog.forms import service_form_class
 from cinar.catalog.models import Service
@@ -75,6 +77,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
 def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
     case = queries.case_get_for_user(user=request.user, pk=pk)
     actions.case_sync_from_process(case=case)
+    case_results_discover(case=case)
     personal_data_read(
         actor=request.user,
         subject=case,
@@ -113,6 +116,8 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "diagram_url": reverse("cases:diagram", args=[case.pk]) if state else "",
             "message_form": MessageForm(),
             "request_form": DocumentRequestForm(),
+            "results": queries.case_results(case=case),
+            "result_form": ResultLinkForm(),
         },
     )
 
@@ -137,6 +142,40 @@ def attachment_download(request: HttpRequest, pk: int, attachment_pk: int) -> Ht
         filename=attachment.name,
         content_type=attachment.content_type,
     )
+
+
+@staff_required
+def result_download(request: HttpRequest, pk: int, result_pk: int) -> HttpResponseBase:
+    """The signed PDF of a result document, for staff who may see the case."""
+    case = queries.case_get_for_user(user=request.user, pk=pk)
+    result = case.results.select_related("document").filter(pk=result_pk).first()
+    if result is None or not result.document.signed_file:
+        raise Http404
+    return FileResponse(
+        result.document.signed_file.open("rb"),
+        as_attachment=True,
+        filename=f"{result.document.number or result.document.pk}.pdf",
+        content_type="application/pdf",
+    )
+
+
+@staff_required
+@require_POST
+def result_link(request: HttpRequest, pk: int) -> HttpResponse:
+    """Give the applicant a signed reply written without the ilgi, by its number."""
+    case = queries.case_get_for_user(user=request.user, pk=pk)
+    form = ResultLinkForm(request.POST)
+    if form.is_valid():
+        try:
+            case_result_link_by_number(
+                actor=request.user, case=case, number=form.cleaned_data["number"]
+            )
+            messages.success(request, _("The applicant can now download the document."))
+        except ValidationError as exc:
+            _errors_to_messages(request, exc)
+    else:
+        messages.error(request, _("Give the document's official number."))
+    return redirect("cases:detail", pk=case.pk)
 
 
 @staff_required

@@ -27,6 +27,11 @@ urlpatterns = [
         applications.case_attachment,
         name="case_attachment",
     ),
+    path(
+        "basvurularim/<int:pk>/sonuc/<int:result_pk>/",
+        applications.case_result,
+        name="case_result",
+    ),
     path("takip/", tracking.track, name="track"),
     path("bildirimler/", inbox.inbox, name="inbox"),
     path("bildirimler/<int:pk>/okundu/", inbox.inbox_mark_read, name="inbox_mark_read"),

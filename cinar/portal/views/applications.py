@@ -6,6 +6,8 @@ parse input, call one action of ``cinar.cases.actions`` and render."""
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -210,7 +212,9 @@ def apply_done(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def my_cases(request: HttpRequest) -> HttpResponse:
-    cases = list(case_queries.cases_for_applicant(user=request.user))
+    cases = list(
+        case_queries.cases_for_applicant(user=request.user).prefetch_related("results__document")
+    )
     return render(request, "portal/my_cases.html", {"cases": cases})
 
 
@@ -223,21 +227,35 @@ def _own_case(request: HttpRequest, pk: int) -> Any:
     return case
 
 
+def _once(fn: Callable[[], Any]) -> Callable[[], Any]:
+    """A context value computed only if the template reaches it (the cached fragment
+    does not, on a hit), and at most once (``{% if x %}`` then ``{% for … in x %}``)."""
+    return functools.cache(fn)
+
+
 def _detail_context(case: Any, **forms: Any) -> dict[str, Any]:
-    state = case_queries.case_diagram_state(case=case) or {}
-    markers = {k: list(state.get(k) or []) for k in ("completed", "current", "pending")}
     open_requests = [r for r in case.document_requests.all() if r.status == "open"]
+
+    def markers() -> dict[str, list[str]]:
+        state = case_queries.case_diagram_state(case=case) or {}
+        return {k: list(state.get(k) or []) for k in ("completed", "current", "pending")}
+
     return {
         "case": case,
+        # The history part of the page is cached under this (portal/case_detail.html).
+        "change": case_queries.case_change_marker(case=case),
         # Messages have their own section below.
-        "timeline": [
-            e for e in case_queries.case_timeline(case=case) if e.public and e.kind != "message"
-        ],
-        "has_diagram": bool(state.get("xml")),
-        "markers": markers,
-        "case_messages": list(case.messages.select_related("author").order_by("created_at")),
+        "timeline": _once(
+            lambda: [
+                e for e in case_queries.case_timeline(case=case) if e.public and e.kind != "message"
+            ]
+        ),
+        "has_diagram": case.process_instance_id is not None,
+        "markers": _once(markers),
+        "case_messages": _once(lambda: list(case.messages.order_by("created_at", "pk"))),
         "open_requests": open_requests,
-        "attachments": list(case.attachments.order_by("created_at", "pk")),
+        "attachments": _once(lambda: list(case.attachments.order_by("created_at", "pk"))),
+        "results": _once(lambda: case_queries.case_results(case=case)),
         "message_form": forms.get("message_form") or MessageForm(),
         "upload_pairs": [(r, DocumentUploadForm(prefix=f"req{r.pk}")) for r in open_requests],
         "rating_form": forms.get("rating_form") or RatingForm(),
@@ -354,4 +372,21 @@ def case_attachment(request: HttpRequest, pk: int, attachment_pk: int) -> FileRe
         as_attachment=True,
         filename=attachment.name,
         content_type=attachment.content_type,
+    )
+
+
+@login_required
+@require_GET
+def case_result(request: HttpRequest, pk: int, result_pk: int) -> FileResponse:
+    """The signed PDF of a result document of the applicant's own case."""
+    case = _own_case(request, pk)
+    result = case.results.select_related("document").filter(pk=result_pk).first()
+    if result is None or not result.document.signed_file:
+        raise Http404
+    document = result.document
+    return FileResponse(
+        document.signed_file.open("rb"),
+        as_attachment=True,
+        filename=f"{document.number or document.pk}.pdf",
+        content_type="application/pdf",
     )

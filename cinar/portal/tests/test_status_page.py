@@ -1,0 +1,91 @@
+"""The citizen's status page (``portal:case_detail``): its history part is cached under
+the case's change marker; any change to what it shows (a message, a step, a file, a
+document request) gives a new marker and a fresh render. The forms around it are never
+cached (each response has its own CSRF token)."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.urls import reverse
+
+from cinar.cases.actions import case_document_request, case_message_post
+from cinar.cases.queries import case_change_marker
+from cinar.portal.tests.conftest import submit
+from cinar.workflow.actions import work_item_claim, work_item_complete
+from cinar.workflow.models import OPEN_WORK_ITEM_STATUSES, WorkItem
+
+pytestmark = pytest.mark.django_db
+
+
+def _page(client, case):
+    response = client.get(reverse("portal:case_detail", args=[case.pk]))
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def _officer():
+    from django.contrib.auth import get_user_model
+
+    return get_user_model().objects.get(username="dhm.idari")
+
+
+def test_second_view_of_an_unchanged_case_skips_the_history_queries(
+    client, people, django_assert_max_num_queries
+):
+    case = submit(people.a)
+    client.force_login(people.a)
+    first = _page(client, case)
+    assert "dilekce.pdf" in first
+    # session, user, case, marker, open requests, session save (+ transaction): no
+    # timeline, diagram, message or file query.
+    with django_assert_max_num_queries(8) as captured:
+        second = _page(client, case)
+    sql = " ".join(q["sql"] for q in captured.captured_queries)
+    assert '"cases_casemessage"."text"' not in sql
+    assert '"workflow_workitem"' not in sql
+    assert "dilekce.pdf" in second
+    # The cached part is the same; only the CSRF tokens differ.
+    strip = re.compile(r"\b[A-Za-z0-9]{64}\b")  # masked CSRF tokens (form fields, htmx)
+    assert strip.sub("", first) == strip.sub("", second)
+
+
+def test_each_change_gives_a_new_marker_and_shows_at_once(client, people):
+    case = submit(people.a)
+    client.force_login(people.a)
+    seen = {case_change_marker(case=case)}
+    _page(client, case)
+
+    case_message_post(actor=people.admin, case=case, text="Ekip yarın gelecek.")
+    seen.add(case_change_marker(case=case))
+    assert "Ekip yarın gelecek." in _page(client, case)
+
+    case_document_request(actor=people.admin, case=case, what="Tapu fotokopisi")
+    case.refresh_from_db()
+    seen.add(case_change_marker(case=case))
+    assert "Tapu fotokopisi" in _page(client, case)
+
+    item = WorkItem.objects.get(instance=case.process_instance, status__in=OPEN_WORK_ITEM_STATUSES)
+    officer = _officer()
+    item = work_item_claim(actor=officer, work_item=item)
+    work_item_complete(actor=officer, work_item=item, data={"oncelik": "normal"})
+    seen.add(case_change_marker(case=case))
+    content = _page(client, case)
+    assert "İlgili birime havale" in content or "havale" in content
+    assert len(seen) == 4
+
+
+def test_the_cache_is_per_case_and_language(client, people):
+    mine = submit(people.a, description="Benim başvurum")
+    client.force_login(people.a)
+    _page(client, mine)
+    theirs = submit(people.b)
+    case_message_post(actor=people.admin, case=theirs, text="Sadece B görmeli")
+    assert "Sadece B görmeli" not in _page(client, mine)
+    client.force_login(people.b)
+    assert "Sadece B görmeli" in _page(client, theirs)
+    english = client.get(
+        reverse("portal:case_detail", args=[theirs.pk]), HTTP_ACCEPT_LANGUAGE="en"
+    ).content.decode()
+    assert "No steps yet" not in english and "Sadece B görmeli" in english
