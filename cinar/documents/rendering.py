@@ -79,7 +79,8 @@ def render_and_sign(
     from cinar.documents.signing import get_signer, sign_pdf
 
     pdf = render_letter(letter_data(document=document, signer=signer, on_behalf_of=on_behalf_of))
-    signing_backend = backend or get_signer(alias=signer.get_username())
+    # The signer's own certificate (per person), not the institution's.
+    signing_backend = backend or get_signer(person=signer.get_full_name() or signer.get_username())
     name = signer.get_full_name() or signer.get_username()
     if on_behalf_of is not None:
         principal = on_behalf_of.get_full_name() or on_behalf_of.get_username()

@@ -95,6 +95,13 @@ class SignatureLine:
     trusted: bool
     covers_whole_document: bool
     problem: str
+    # The signer's own certificate, as read from this signature (not from our records).
+    certificate_subject: str = ""
+    certificate_issuer: str = ""
+    certificate_serial: str = ""
+    certificate_valid_from: Any = None
+    certificate_valid_until: Any = None
+    certificate_fingerprint: str = ""
 
 
 @dataclass(frozen=True)
@@ -137,6 +144,12 @@ def signature_report(document: Document) -> SignatureReport:
                 trusted=s.trusted,
                 covers_whole_document=s.covers_whole_document,
                 problem=s.problem,
+                certificate_subject=s.certificate.subject if s.certificate else s.signer_subject,
+                certificate_issuer=s.certificate.issuer if s.certificate else "",
+                certificate_serial=s.certificate.serial_number if s.certificate else "",
+                certificate_valid_from=s.certificate.not_before if s.certificate else None,
+                certificate_valid_until=s.certificate.not_after if s.certificate else None,
+                certificate_fingerprint=s.certificate.sha256_fingerprint if s.certificate else "",
             )
             for s in result.signatures
         ),

@@ -38,8 +38,10 @@ __all__ = [
 ]
 
 
-def get_signer(alias: str | None = None, **overrides: Any) -> Signer:
-    """The configured signer; ``alias`` picks a per-person development certificate.
+def get_signer(alias: str | None = None, person: str | None = None, **overrides: Any) -> Signer:
+    """The configured signer; ``alias`` picks a development certificate by its alias,
+    ``person`` (a full name) the person's own one — issued on first use when the
+    development CA may be created, so each signer's signature carries their name.
 
     ``overrides`` replace options (e.g. ``phone_number`` for the mobile signer).
     """
@@ -53,6 +55,8 @@ def get_signer(alias: str | None = None, **overrides: Any) -> Signer:
     signer = backend(**{**(config.get("OPTIONS") or {}), **overrides})
     if alias and hasattr(signer, "for_alias"):
         signer = signer.for_alias(alias)
+    if person and hasattr(signer, "for_person"):
+        signer = signer.for_person(person)
     assert isinstance(signer, Signer)
     return signer
 

@@ -38,6 +38,7 @@ from cinar.documents.signing.base import (
 from cinar.documents.signing.devca import (
     DEV_PASSPHRASE,
     INSTITUTION_ALIAS,
+    signer_alias,
     signing_dev_ca_ensure,
 )
 
@@ -121,6 +122,7 @@ class SoftwareKeySigner:
         self._create_dev_ca = create_dev_ca
         self._timestamp_url = timestamp_url
         self._signer: signers.SimpleSigner | None = None
+        self._person: str | None = None
         if not (self._pkcs12 or (self._key and self._cert) or self._directory):
             raise SigningError(
                 "The software-key signer needs 'pkcs12', 'key' and 'cert', or 'directory'.",
@@ -139,6 +141,16 @@ class SoftwareKeySigner:
         )
         return clone
 
+    def for_person(self, name: str) -> SoftwareKeySigner:
+        """The person's own development certificate (directory mode), issued by the
+        development CA on first use when it may be created; other modes sign with the
+        configured key."""
+        if not self._directory or not name.strip():
+            return self
+        clone = self.for_alias(signer_alias(name))
+        clone._person = name.strip()
+        return clone
+
     def _load(self) -> signers.SimpleSigner:
         if self._signer is not None:
             return self._signer
@@ -151,7 +163,9 @@ class SoftwareKeySigner:
                         "No signing certificate is configured (development CA missing).",
                         code="misconfigured",
                     )
-                signing_dev_ca_ensure(self._directory)
+                signing_dev_ca_ensure(
+                    self._directory, signers=[self._person] if self._person else ()
+                )
                 if not p12.exists():
                     p12 = self._directory / f"{INSTITUTION_ALIAS}.p12"
             loaded = self._cached(

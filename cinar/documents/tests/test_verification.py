@@ -114,6 +114,7 @@ def test_a_confidential_document_shows_only_validity_and_signature(
     page = response.content.decode()
     assert "Gizli ihale yazısı" not in page
     assert document.number not in page
+    assert "SHA-256 fingerprint" not in page  # nor who signed, through the certificate
     assert "its content is shown only to authorised staff" in page
     assert response.context["summary"].report.intact
     assert (
@@ -151,3 +152,23 @@ def test_lookups_are_rate_limited_per_address(client, db, settings):
         REMOTE_ADDR="10.9.9.9",
     )
     assert other.status_code == 200
+
+
+def test_each_signature_shows_the_signers_own_certificate(client, docs, dev_signing):
+    by_manager = signed(docs, subject="Müdürün imzaladığı yazı")
+    by_deputy = signed(docs, deputy=True, subject="Vekilin imzaladığı yazı")
+    seen = {}
+    for document, person in ((by_manager, docs.org.manager), (by_deputy, docs.deputy)):
+        response = client.get(
+            reverse("verify:document", kwargs={"code": document.verification_code})
+        )
+        line = response.context["summary"].report.signatures[0]
+        # The person's own certificate, issued by the development CA — not the institution's.
+        assert person.get_full_name() in line.certificate_subject
+        assert "Çınar Geliştirme Kök Sertifika Makamı" in line.certificate_issuer
+        assert len(line.certificate_fingerprint) == 64 and line.certificate_serial
+        assert line.certificate_valid_from < line.certificate_valid_until
+        page = response.content.decode()
+        assert line.certificate_fingerprint in page and "SHA-256 fingerprint" in page
+        seen[person.pk] = line.certificate_fingerprint
+    assert len(set(seen.values())) == 2
