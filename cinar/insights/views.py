@@ -16,6 +16,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
+from cinar.cases.models import CaseStatus
+from cinar.catalog.models import Channel
 from cinar.workflow.queries import process_version_active
 
 from . import tables
@@ -177,16 +179,29 @@ def _case_header() -> list[str]:
 
 
 def _case_rows(qs: Any) -> Any:
-    for c in qs.iterator(chunk_size=2000):
+    """Rows of the case download: plain values, labels looked up once (a model instance and
+    get_FOO_display() per row cost ten times more on a 100,000-row download)."""
+    channels = {value: str(label) for value, label in Channel.choices}
+    statuses = {value: str(label) for value, label in CaseStatus.choices}
+    for code, service, channel, unit, status, received, due, closed in qs.values_list(
+        "tracking_code",
+        "service__name",
+        "channel",
+        "responsible_unit__name",
+        "status",
+        "received_at",
+        "due_at",
+        "closed_at",
+    ).iterator(chunk_size=5000):
         yield [
-            c.tracking_code,
-            c.service.name,
-            str(c.get_channel_display()),
-            c.responsible_unit.name,
-            str(c.get_status_display()),
-            c.received_at,
-            c.due_at,
-            c.closed_at,
+            code,
+            service,
+            channels.get(channel, channel),
+            unit,
+            statuses.get(status, status),
+            received,
+            due,
+            closed,
         ]
 
 

@@ -200,3 +200,16 @@ def test_pages_query_count_does_not_grow_with_data(client, world, django_assert_
     for name, n in counts.items():
         with django_assert_max_num_queries(n):
             client.get(_url(name))
+
+
+def test_xlsx_refuses_a_drilldown_too_large_and_points_to_csv(client, loaded, monkeypatch):
+    monkeypatch.setattr("cinar.insights.views.XLSX_MAX_ROWS", 5)
+    login(client, loaded.admin)
+    base = _url("insights:cases", query=f"{P}&kind=received")
+    r = client.get(base + "&format=xlsx")
+    assert r.status_code == 400 and "Download CSV instead" in r.content.decode()
+    monkeypatch.setattr("cinar.insights.views.STREAM_ABOVE", 5)
+    r = client.get(base + "&format=csv")
+    assert r.streaming
+    lines = b"".join(r.streaming_content).decode("utf-8-sig").strip().splitlines()
+    assert len(lines) == Case.objects.count() + 1
