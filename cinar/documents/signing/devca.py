@@ -16,7 +16,6 @@ being :func:`signer_alias` of their name. Calling it again creates only what is 
 
 from __future__ import annotations
 
-import datetime
 import os
 import re
 import unicodedata
@@ -25,10 +24,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.hazmat.primitives.serialization import pkcs12
-from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+from cryptography.x509.oid import NameOID
+
+from cinar.core.x509dev import (
+    ca_certificate,
+    dev_name,
+    private_key_pem,
+    rsa_key,
+    signing_certificate,
+)
 
 DEV_PASSPHRASE = "cinar-dev"  # noqa: S105 - development keys only, published on purpose
 INSTITUTION_ALIAS = "institution"
@@ -80,53 +87,15 @@ def _write_public(path: Path, data: bytes) -> None:
 
 
 def _key_pem(key: rsa.RSAPrivateKey) -> bytes:
-    return key.private_bytes(
-        serialization.Encoding.PEM,
-        serialization.PrivateFormat.PKCS8,
-        serialization.NoEncryption(),
-    )
-
-
-def _now() -> datetime.datetime:
-    return datetime.datetime.now(datetime.UTC).replace(microsecond=0)
+    return private_key_pem(key)
 
 
 def _create_ca(directory: Path) -> tuple[x509.Certificate, rsa.RSAPrivateKey]:
-    key = rsa.generate_private_key(public_exponent=65537, key_size=3072)
-    name = x509.Name(
-        [
-            x509.NameAttribute(NameOID.COUNTRY_NAME, "TR"),
-            x509.NameAttribute(NameOID.ORGANIZATION_NAME, _ORGANIZATION),
-            x509.NameAttribute(NameOID.COMMON_NAME, "Çınar Geliştirme Kök Sertifika Makamı"),
-        ]
-    )
-    now = _now()
-    ski = x509.SubjectKeyIdentifier.from_public_key(key.public_key())
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - datetime.timedelta(days=1))
-        .not_valid_after(now + datetime.timedelta(days=365 * 20))
-        .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
-        .add_extension(
-            x509.KeyUsage(
-                digital_signature=False,
-                content_commitment=False,
-                key_encipherment=False,
-                data_encipherment=False,
-                key_agreement=False,
-                key_cert_sign=True,
-                crl_sign=True,
-                encipher_only=False,
-                decipher_only=False,
-            ),
-            critical=True,
-        )
-        .add_extension(ski, critical=False)
-        .sign(key, hashes.SHA256())
+    key = rsa_key(3072)
+    cert = ca_certificate(
+        key=key,
+        name=dev_name("Çınar Geliştirme Kök Sertifika Makamı", organization=_ORGANIZATION),
+        days=365 * 20,
     )
     _write_private(directory / "ca.key.pem", _key_pem(key))
     _write_public(directory / "ca.pem", cert.public_bytes(serialization.Encoding.PEM))
@@ -143,51 +112,13 @@ def issue_signing_certificate(
     days: int = 365 * 5,
 ) -> tuple[x509.Certificate, rsa.RSAPrivateKey]:
     """A certificate for document signing (non-repudiation) issued by ``ca_cert``."""
-    key = rsa.generate_private_key(public_exponent=65537, key_size=key_size)
-    now = _now()
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(
-            x509.Name(
-                [
-                    x509.NameAttribute(NameOID.COUNTRY_NAME, "TR"),
-                    x509.NameAttribute(NameOID.ORGANIZATION_NAME, organization),
-                    x509.NameAttribute(NameOID.COMMON_NAME, common_name),
-                ]
-            )
-        )
-        .issuer_name(ca_cert.subject)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - datetime.timedelta(days=1))
-        .not_valid_after(now + datetime.timedelta(days=days))
-        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-        .add_extension(
-            x509.KeyUsage(
-                digital_signature=True,
-                content_commitment=True,
-                key_encipherment=False,
-                data_encipherment=False,
-                key_agreement=False,
-                key_cert_sign=False,
-                crl_sign=False,
-                encipher_only=False,
-                decipher_only=False,
-            ),
-            critical=True,
-        )
-        .add_extension(
-            x509.ExtendedKeyUsage(
-                [ExtendedKeyUsageOID.EMAIL_PROTECTION, ExtendedKeyUsageOID.CLIENT_AUTH]
-            ),
-            critical=False,
-        )
-        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
-        .add_extension(
-            x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()),
-            critical=False,
-        )
-        .sign(ca_key, hashes.SHA256())
+    key = rsa_key(key_size)
+    cert = signing_certificate(
+        ca_cert=ca_cert,
+        ca_key=ca_key,
+        key=key,
+        name=dev_name(common_name, organization=organization),
+        days=days,
     )
     return cert, key
 

@@ -23,7 +23,6 @@ they live in this process only), ``approve_after_seconds`` (default 2),
 from __future__ import annotations
 
 import asyncio
-import datetime
 import threading
 import time
 import uuid
@@ -34,12 +33,12 @@ from pathlib import Path
 from asn1crypto import keys as asn1_keys
 from asn1crypto import x509 as asn1_x509
 from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
-from cryptography.x509.oid import NameOID
 from pyhanko.sign import signers
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 
+from cinar.core.x509dev import ca_certificate, dev_name, rsa_key, signing_certificate
 from cinar.integrations.mobile_signature.protocol import (
     ERROR_INVALID_REQUEST,
     ERROR_NO_SUBSCRIPTION,
@@ -65,10 +64,6 @@ class _Transaction:
     started: float
     outcome: str
     signature: bytes | None = None
-
-
-def _utcnow() -> datetime.datetime:
-    return datetime.datetime.now(datetime.UTC).replace(microsecond=0)
 
 
 def _key_der(key: rsa.RSAPrivateKey) -> bytes:
@@ -155,42 +150,11 @@ class SandboxMobileSignature:
         pair = self._stored("ca")
         if pair:
             return pair
-        key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-        name = x509.Name(
-            [
-                x509.NameAttribute(NameOID.COUNTRY_NAME, "TR"),
-                x509.NameAttribute(NameOID.ORGANIZATION_NAME, "Mobil İmza Sandbox"),
-                x509.NameAttribute(NameOID.COMMON_NAME, "Mobil İmza Sandbox Kök SM"),
-            ]
-        )
-        now = _utcnow()
-        cert = (
-            x509.CertificateBuilder()
-            .subject_name(name)
-            .issuer_name(name)
-            .public_key(key.public_key())
-            .serial_number(x509.random_serial_number())
-            .not_valid_before(now - datetime.timedelta(days=1))
-            .not_valid_after(now + datetime.timedelta(days=365 * 10))
-            .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
-            .add_extension(
-                x509.KeyUsage(
-                    digital_signature=False,
-                    content_commitment=False,
-                    key_encipherment=False,
-                    data_encipherment=False,
-                    key_agreement=False,
-                    key_cert_sign=True,
-                    crl_sign=True,
-                    encipher_only=False,
-                    decipher_only=False,
-                ),
-                critical=True,
-            )
-            .add_extension(
-                x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False
-            )
-            .sign(key, hashes.SHA256())
+        key = rsa_key(2048)
+        cert = ca_certificate(
+            key=key,
+            name=dev_name("Mobil İmza Sandbox Kök SM", organization="Mobil İmza Sandbox"),
+            days=365 * 10,
         )
         pair = _KeyPair(cert, key)
         self._store("ca", pair)
@@ -202,45 +166,15 @@ class SandboxMobileSignature:
         if pair:
             return pair
         ca = self._ca()
-        key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-        now = _utcnow()
+        key = rsa_key(2048)
         common_name = self.subscribers.get(phone) or f"Mobil İmza Abonesi {phone[-4:]}"
-        cert = (
-            x509.CertificateBuilder()
-            .subject_name(
-                x509.Name(
-                    [
-                        x509.NameAttribute(NameOID.COUNTRY_NAME, "TR"),
-                        x509.NameAttribute(NameOID.COMMON_NAME, common_name),
-                        x509.NameAttribute(NameOID.SERIAL_NUMBER, phone),
-                    ]
-                )
-            )
-            .issuer_name(ca.cert.subject)
-            .public_key(key.public_key())
-            .serial_number(x509.random_serial_number())
-            .not_valid_before(now - datetime.timedelta(days=1))
-            .not_valid_after(now + datetime.timedelta(days=365 * 3))
-            .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-            .add_extension(
-                x509.KeyUsage(
-                    digital_signature=True,
-                    content_commitment=True,
-                    key_encipherment=False,
-                    data_encipherment=False,
-                    key_agreement=False,
-                    key_cert_sign=False,
-                    crl_sign=False,
-                    encipher_only=False,
-                    decipher_only=False,
-                ),
-                critical=True,
-            )
-            .add_extension(
-                x509.AuthorityKeyIdentifier.from_issuer_public_key(ca.key.public_key()),
-                critical=False,
-            )
-            .sign(ca.key, hashes.SHA256())
+        cert = signing_certificate(
+            ca_cert=ca.cert,
+            ca_key=ca.key,
+            key=key,
+            name=dev_name(common_name, serial_number=phone),
+            days=365 * 3,
+            extended_key_usage=False,
         )
         pair = _KeyPair(cert, key)
         self._store(name, pair)
