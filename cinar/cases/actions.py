@@ -423,9 +423,6 @@ def _create(
                 address=case.applicant_address or case.address_text,
             )
         )
-        # The process starts before the incoming registration: the registration takes
-        # the unit's number sequence row (and the audit chain head) until commit, so it
-        # comes as late as possible (ADR 0028).
         start_data = {
             **{k: v for k, v in form.items() if k.isidentifier() and not k.startswith("_")},
             "case_id": case.pk,
@@ -442,6 +439,19 @@ def _create(
             business_key=case.tracking_code,
             responsible_unit=service.unit,
         )
+        case.process_instance = instance
+        case.due_at = instance.due_at
+        # Steps made at start are part of "received", not changes to announce.
+        case.synced_event_id, case.current_step = case_process_position(instance=instance)
+        notify(
+            case,
+            event="case.received",
+            key="received",
+            extra={"due_date": case.due_at.date().isoformat() if case.due_at else None},
+        )
+        # The registration takes the unit's incoming number sequence row, locked until
+        # the commit: it comes last, followed only by the case update and the audit events
+        # that ride with the COMMIT (ADR 0028).
         document = document_register_incoming(
             actor=registrar,
             unit=service.unit,
@@ -458,10 +468,6 @@ def _create(
             ),
         )
         case.document = document
-        case.process_instance = instance
-        case.due_at = instance.due_at
-        # Steps made at start are part of "received", not changes to announce.
-        case.synced_event_id, case.current_step = case_process_position(instance=instance)
         case.save(
             update_fields=[
                 "document",
@@ -484,12 +490,6 @@ def _create(
                 "attachments": [f.sha256 for f in files],
             },
             on_behalf_of=case.applicant if case.applicant != _user(actor) else None,
-        )
-        notify(
-            case,
-            event="case.received",
-            key="received",
-            extra={"due_date": case.due_at.date().isoformat() if case.due_at else None},
         )
     return case
 
