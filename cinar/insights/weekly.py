@@ -32,7 +32,7 @@ from cinar.notifications.actions import (
 from cinar.notifications.models import OutboxMessage
 from cinar.organization.models import Unit
 
-from .queries import dashboard, filters_for, insights_scope
+from .queries import dashboard, filters_for, insights_scope, processes_for
 
 logger = logging.getLogger(__name__)
 
@@ -89,6 +89,7 @@ def weekly_report_build(*, user: User, start: dt.date, end: dt.date) -> WeeklyRe
     """The figures of ``user``'s scope for the week (from the rollups)."""
     f = filters_for(user=user, start=start, end=end, unit_pk=None)
     board = dashboard(filters=f)
+    process_names = {p.key: p.name for p in processes_for(f)}
     managed = list(
         Unit.objects.filter(manager=user).order_by("path").values_list("name", flat=True)
     )
@@ -105,7 +106,7 @@ def weekly_report_build(*, user: User, start: dt.date, end: dt.date) -> WeeklyRe
         slowest=[
             {
                 "name": r.name or r.element_id,
-                "process": r.process_key,
+                "process": process_names.get(r.process_key, r.process_key),
                 "avg_wait_hours": r.avg_wait,
                 "completed": r.completed,
             }
