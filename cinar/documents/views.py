@@ -32,6 +32,7 @@ from cinar.documents.forms import (
 )
 from cinar.documents.models import Document, RecipientPurpose, StepKind
 from cinar.documents.permissions import DocumentPermission
+from cinar.documents.signing.base import SigningError
 from cinar.organization import queries as organization
 from cinar.organization.models import Unit
 
@@ -471,7 +472,22 @@ def step_decide(request: HttpRequest, pk: int, decision: str) -> HttpResponse:
             actions.approval_return(actor=request.user, step=step, comment=str(comment))
             messages.success(request, _("Returned to the writer."))
         elif decision == "sign":
-            document = actions.document_sign(actor=request.user, step=step)
+            try:
+                document = actions.document_sign(actor=request.user, step=step)
+            except SigningError as exc:
+                # The number stays with the document (ADR 0031): signing again reuses it.
+                number = Document.objects.filter(pk=step.document_id).values_list(
+                    "number", flat=True
+                )
+                messages.error(
+                    request,
+                    _(
+                        "The signature could not be made: %(reason)s The document keeps its "
+                        "number %(number)s; sign again when the problem is solved."
+                    )
+                    % {"reason": exc.message, "number": number.first() or "—"},
+                )
+                return redirect("documents:detail", pk=step.document_id)
             messages.success(
                 request, _("Signed. Number: %(number)s.") % {"number": document.number}
             )

@@ -306,3 +306,28 @@ def _upload(name, content):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     return SimpleUploadedFile(name, content)
+
+
+def test_a_failed_signature_is_a_message_not_an_error_page(client, docs, monkeypatch):
+    from cinar.documents.models import ApprovalStep
+    from cinar.documents.signing.base import SigningError
+
+    doc = draft(docs)
+    actions.document_approval_chain_set(
+        actor=docs.org.staff_member, document=doc, stages=[[(docs.org.manager, "imza")]]
+    )
+    actions.document_submit_for_approval(actor=docs.org.staff_member, document=doc)
+    step = ApprovalStep.objects.get(document=doc)
+
+    def refused(**kwargs):
+        raise SigningError("The signer refused on the phone.", code="rejected")
+
+    monkeypatch.setattr("cinar.documents.rendering.render_and_sign", refused)
+    login(client, docs.org.manager)
+    response = client.post(reverse("documents:sign", kwargs={"pk": step.pk}), follow=True)
+    assert response.status_code == 200
+    page = response.content.decode()
+    doc.refresh_from_db()
+    assert doc.number and doc.number in page
+    assert "The signer refused on the phone." in page
+    assert doc.status == "in_approval" and not doc.signed_file
