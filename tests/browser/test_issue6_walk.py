@@ -209,6 +209,17 @@ def test_issue6_director_finds_the_slowest_building_permit_step_and_exports_its_
     _fits(small)
     screenshot(small, "heat-map-phone")
 
+    # Without JavaScript: no charts, the same figures in the tables.
+    plain = new_context(java_script_enabled=False)
+    plain.add_cookies(page.context.cookies())
+    nojs = plain.new_page()
+    nojs.goto("/staff/insights/")
+    expect(nojs.locator("[data-chart='services-chart']")).to_be_hidden()
+    expect(nojs.get_by_role("rowheader", name="Yapı Ruhsatı (E-İmar)").first).to_be_visible()
+    nojs.goto("/staff/insights/processes/?process=yapi_ruhsati")
+    expect(nojs.get_by_role("rowheader", name=re.compile(slowest.name)).first).to_be_visible()
+    screenshot(nojs, "heat-map-without-js")
+
     # Open data: anyone, no login.
     public = new_context().new_page()
     public.goto("/")
