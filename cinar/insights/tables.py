@@ -15,6 +15,7 @@ from urllib.parse import urlencode
 from django.urls import reverse
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from cinar.catalog.models import Channel
 
@@ -293,7 +294,7 @@ def _month_end(first: dt.date) -> dt.date:
 def ratings_table(board: Any) -> Table:
     f = board.filters
     stars = [
-        Column(_("%(n)s stars") % {"n": i} if i > 1 else _("1 star"), numeric=True)
+        Column(ngettext("%(n)s star", "%(n)s stars", i) % {"n": i}, numeric=True)
         for i in range(1, 6)
     ]
     t = Table(
