@@ -15,6 +15,8 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils.translation import gettext_lazy as _
 
 from cinar.cases import files as case_files
+from cinar.integrations.registry import IntegrationError
+from cinar.integrations.uavt import address_registry, municipality_district_code
 
 #: Client hints only (the ``accept`` attribute and the help text): case_submit checks
 #: the files by content, size and count on the server.
@@ -102,15 +104,90 @@ class ApplicationExtrasForm(forms.Form):
         if not with_description:
             # The service's own form asks for the description: one box, not two.
             del self.fields["description"]
+        self.uavt_error = ""
+        self._buildings: dict[str, Any] = {}
+        self._uavt_names: dict[str, str] = {}
+        self._uavt_postal = ""
         if not with_location:
             for name in ("latitude", "longitude", "address_text"):
                 del self.fields[name]
+        else:
+            self._add_address_picker()
+
+    # --- the UAVT address picker: mahalle → cadde/sokak → dış kapı no --------------------
+    def _chosen(self, name: str) -> str:
+        if self.is_bound:
+            return str(self.data.get(self.add_prefix(name)) or "")
+        return str(self.initial.get(name) or "")
+
+    def _add_address_picker(self) -> None:
+        """Three selects filled from the UAVT adapter; each level's options depend on the
+        level above, chosen in this request (htmx swaps the picker; without JavaScript a
+        "show streets" button posts the form back)."""
+        district = municipality_district_code()
+        if not district:
+            return
+        registry = address_registry()
+        try:
+            hoods = registry.neighbourhoods(district_code=district)
+            hood = self._chosen("uavt_neighbourhood")
+            hood = hood if hood in {n.code for n in hoods} else ""
+            streets = registry.streets(neighbourhood_code=hood) if hood else []
+            street = self._chosen("uavt_street")
+            street = street if street in {s.code for s in streets} else ""
+            buildings = registry.buildings(street_code=street) if street else []
+        except IntegrationError as exc:
+            self.uavt_error = exc.message
+            return
+        self._uavt_names = {n.code: f"{n.name} Mah." for n in hoods}
+        self._uavt_names.update({s.code: s.short_name for s in streets})
+        self._buildings = {b.code: b for b in buildings}
+        postal = {n.code: n.postal_code for n in hoods}
+        self._uavt_postal = postal.get(hood, "")
+        self.fields["uavt_neighbourhood"] = forms.ChoiceField(
+            label=_("Neighbourhood (mahalle)"),
+            required=False,
+            choices=[("", "—"), *((n.code, n.name) for n in hoods)],
+        )
+        self.fields["uavt_street"] = forms.ChoiceField(
+            label=_("Street (cadde/sokak)"),
+            required=False,
+            choices=[("", "—"), *((s.code, s.full_name) for s in streets)],
+        )
+        self.fields["uavt_building"] = forms.ChoiceField(
+            label=_("Building number (dış kapı no)"),
+            required=False,
+            choices=[("", "—"), *((b.code, b.number) for b in buildings)],
+        )
+
+    @property
+    def has_address_picker(self) -> bool:
+        return "uavt_neighbourhood" in self.fields
+
+    def picked_building(self) -> Any:
+        """The UAVT building chosen (code, number, coordinates), or None."""
+        code = (getattr(self, "cleaned_data", None) or {}).get("uavt_building") or ""
+        return self._buildings.get(code)
+
+    def picked_address_text(self) -> str:
+        data = getattr(self, "cleaned_data", None) or {}
+        building = self.picked_building()
+        if building is None:
+            return ""
+        hood = self._uavt_names.get(data.get("uavt_neighbourhood") or "", "")
+        street = self._uavt_names.get(data.get("uavt_street") or "", "")
+        return f"{hood} {street} No: {building.number} {self._uavt_postal}".strip()
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         lat, lon = data.get("latitude"), data.get("longitude")
         if (lat is None) != (lon is None) and "latitude" in self.fields:
             raise ValidationError(_("Give both the latitude and the longitude, or neither."))
+        if data.get("uavt_neighbourhood") and not data.get("uavt_building"):
+            self.add_error(
+                "uavt_building",
+                _("Choose the street and the building number too, or no neighbourhood."),
+            )
         return data
 
 

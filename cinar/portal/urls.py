@@ -10,6 +10,7 @@ urlpatterns = [
     path("hizmetler/<str:code>/", services.service_detail, name="service_detail"),
     path("hizmetler/<str:code>/basvur/", applications.apply, name="apply"),
     path("hizmetler/<str:code>/yakindakiler/", applications.nearby, name="nearby"),
+    path("hizmetler/<str:code>/adres/", applications.address_picker, name="address_picker"),
     path("hizmetler/<str:code>/takip-et/", applications.follow, name="follow"),
     path("basvurularim/", applications.my_cases, name="my_cases"),
     path("basvurularim/<int:pk>/", applications.case_detail, name="case_detail"),

@@ -37,6 +37,7 @@ from playwright.sync_api import BrowserContext, Page, expect
 from cinar.cases import tasks as case_tasks
 from cinar.cases.models import Case
 from cinar.demo.actions import demo_load
+from cinar.integrations.uavt import address_registry, municipality_district_code
 from cinar.notifications import tasks as notification_tasks
 from cinar.notifications.models import OutboxMessage
 from cinar.notifications.sandbox import sandbox_messages
@@ -134,6 +135,16 @@ def test_issue5_done_when(
     ayse.get_by_role("button", name=re.compile("konumumu|current location", re.I)).click()
     expect(ayse.locator("#id_case-latitude")).to_have_value(re.compile(r"^41\.0023"))
     ayse.locator("#id_case-address_text").fill("Yıldız Sk. No 4 önü")
+    # The address from UAVT: neighbourhood → street → building number (htmx).
+    registry = address_registry()
+    hood = registry.neighbourhoods(district_code=municipality_district_code())[0]
+    street = registry.streets(neighbourhood_code=hood.code)[0]
+    building = registry.buildings(street_code=street.code)[0]
+    ayse.locator("#id_case-uavt_neighbourhood").select_option(hood.code)
+    expect(ayse.locator("#id_case-uavt_street option", has_text=street.full_name)).to_have_count(1)
+    ayse.locator("#id_case-uavt_street").select_option(street.code)
+    expect(ayse.locator(f"#id_case-uavt_building option[value='{building.code}']")).to_have_count(1)
+    ayse.locator("#id_case-uavt_building").select_option(building.code)
     ayse.locator("#id_case-attachments").set_input_files(
         files=[{"name": "lamba.pdf", "mimeType": "application/pdf", "buffer": PDF}]
     )
@@ -145,6 +156,7 @@ def test_issue5_done_when(
     web_case = Case.objects.get(applicant=citizen, channel="web")
     assert code.inner_text().strip() == web_case.tracking_code_display
     assert [a.name for a in web_case.attachments.all()] == ["lamba.pdf"]
+    assert web_case.uavt_code == building.code
     axe_check(ayse)
     screenshot(ayse, "02-citizen-received")
 

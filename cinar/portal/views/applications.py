@@ -77,29 +77,57 @@ def _apply_errors(error: ValidationError, form: Any, extras: ApplicationExtrasFo
             extras.add_error(None, errors)
 
 
+def _initial(data: Any, prefix: str = "") -> dict[str, Any]:
+    """Posted values as a form's initial data (unprefixed names; lists kept)."""
+    result: dict[str, Any] = {}
+    for key in data:
+        if prefix and not key.startswith(prefix + "-"):
+            continue
+        values = data.getlist(key)
+        result[key[len(prefix) + 1 :] if prefix else key] = values if len(values) > 1 else values[0]
+    return result
+
+
+def _location(extras: ApplicationExtrasForm) -> Location | None:
+    """The place from the extras form: the phone's point and/or the address typed, and the
+    UAVT building picked (its code on the case; its text and point fill what is empty)."""
+    data = extras.cleaned_data
+    building = extras.picked_building()
+    lat, lon = data.get("latitude"), data.get("longitude")
+    text = data.get("address_text") or ""
+    if building is not None:
+        if lat is None:
+            lat = Decimal(str(building.latitude))
+            lon = Decimal(str(building.longitude))
+        text = text or extras.picked_address_text()
+    if lat is None and not text:
+        return None
+    return Location(
+        latitude=lat,
+        longitude=lon,
+        address_text=text,
+        uavt_code=building.code if building is not None else "",
+    )
+
+
 @login_required
 def apply(request: HttpRequest, code: str) -> HttpResponse:
     service = _web_service(code)
     with_location = _takes_location(service)
     form_class = service_form_class(service=service)
     with_description = DESCRIPTION_FIELD not in form_class.base_fields
-    if request.method == "POST":
+    options = {"with_location": with_location, "with_description": with_description}
+    if request.method == "POST" and request.POST.get("uavt-refresh"):
+        # Without JavaScript the address picker posts the form back to list the next
+        # level: show it again with what was typed, send nothing.
+        form = form_class(initial=_initial(request.POST))
+        extras = ApplicationExtrasForm(initial=_initial(request.POST, "case"), **options)
+    elif request.method == "POST":
         form = form_class(request.POST)
-        extras = ApplicationExtrasForm(
-            request.POST,
-            request.FILES,
-            with_location=with_location,
-            with_description=with_description,
-        )
+        extras = ApplicationExtrasForm(request.POST, request.FILES, **options)
         if form.is_valid() and extras.is_valid():
             data = extras.cleaned_data
-            location = None
-            if with_location and (data.get("latitude") is not None or data.get("address_text")):
-                location = Location(
-                    latitude=data.get("latitude"),
-                    longitude=data.get("longitude"),
-                    address_text=data.get("address_text") or "",
-                )
+            location = _location(extras) if with_location else None
             try:
                 case = case_actions.case_submit(
                     actor=request.user,
@@ -121,9 +149,7 @@ def apply(request: HttpRequest, code: str) -> HttpResponse:
                 return redirect("portal:apply_done", pk=case.pk)
     else:
         form = form_class()
-        extras = ApplicationExtrasForm(
-            with_location=with_location, with_description=with_description
-        )
+        extras = ApplicationExtrasForm(**options)
     return render(
         request,
         "portal/apply.html",
@@ -135,6 +161,17 @@ def apply(request: HttpRequest, code: str) -> HttpResponse:
             "has_errors": form.is_bound and bool(form.errors or extras.errors),
         },
     )
+
+
+@login_required
+@require_GET
+def address_picker(request: HttpRequest, code: str) -> HttpResponse:
+    """htmx partial: the UAVT picker with the next level's options for what is chosen."""
+    service = _web_service(code)
+    if not _takes_location(service):
+        raise Http404
+    extras = ApplicationExtrasForm(initial=_initial(request.GET, "case"), with_location=True)
+    return render(request, "portal/_address_picker.html", {"service": service, "extras": extras})
 
 
 def _decimal(value: str | None) -> Decimal | None:
