@@ -218,6 +218,7 @@ def test_issue6_director_finds_the_slowest_building_permit_step_and_exports_its_
     expect(nojs.get_by_role("rowheader", name="Yapı Ruhsatı (E-İmar)").first).to_be_visible()
     nojs.goto("/staff/insights/processes/?process=yapi_ruhsati")
     expect(nojs.get_by_role("rowheader", name=re.compile(slowest.name)).first).to_be_visible()
+    expect(nojs.locator("figure[data-heat-url]")).to_be_hidden()
     screenshot(nojs, "heat-map-without-js")
 
     # Open data: anyone, no login.

@@ -54,6 +54,7 @@
   }
 
   function show(figure) {
+    figure.hidden = false; // hidden in the HTML: without JavaScript only the table shows
     var container = figure.querySelector(".cinar-diagram");
     var status = figure.querySelector(".cinar-diagram-status");
     var node = document.getElementById(figure.getAttribute("data-heat"));
