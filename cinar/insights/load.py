@@ -241,7 +241,18 @@ def load_generate(*, cases: int, seed: int = 0, days: int = 365, batch: int = 20
             n = min(batch, cases - made)
             _copy_batch(list(_plans(rng, targets, now, mornings, n)), run, made)
             made += n
+    _analyze(ProcessInstance, Case, WorkItem, ProcessEvent)
     return made
+
+
+def _analyze(*tables: type[models.Model]) -> None:
+    """Fresh planner statistics after a bulk write (autovacuum would take minutes to
+    notice; until then the planner still sees the near-empty tables)."""
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as c:
+        for model in tables:
+            c.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
 
 
 @contextlib.contextmanager

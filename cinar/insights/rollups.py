@@ -448,4 +448,9 @@ def rollups_rebuild() -> int:
             (RATINGS, _micros(last_rating) if last_rating else 0),
         ):
             RollupCursor.objects.update_or_create(name=name, defaults={"position": pos})
+    if connection.vendor == "postgresql":
+        # Fresh planner statistics: the dashboards read these tables right after.
+        with connection.cursor() as c:
+            for model in (DailyServiceStats, DailyStepStats, DailyStaffStats):
+                c.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
     return Case.objects.filter(id__lte=last_case or 0).count()
