@@ -504,3 +504,62 @@ def test_a_failed_draft_or_attachment_upload_leaves_no_file_behind(docs, monkeyp
     assert not [p for p in media.rglob("*") if p.is_file()]
     assert not doc.attachments.exists()
     assert Document.objects.filter(subject="Ekli yazı").count() == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_unit_sequence_is_free_while_a_letter_is_rendered_and_signed(docs, monkeypatch):
+    """ADR 0031: the number is committed before rendering, so another signature of the
+    same unit takes the next number while the first letter is still being signed."""
+    import threading
+
+    from django.db import connection, connections
+
+    from cinar.documents.models import SequenceKind
+    from cinar.documents.numbering import numbering_atomic
+
+    if connection.vendor != "postgresql":
+        pytest.skip("row locks are what is proved here; SQLite has one writer at a time")
+    doc = draft(docs)
+    actions.document_approval_chain_set(
+        actor=docs.org.staff_member, document=doc, stages=[[(docs.org.manager, "imza")]]
+    )
+    actions.document_submit_for_approval(actor=docs.org.staff_member, document=doc)
+    step = ApprovalStep.objects.get(document=doc)
+    rendering, release = threading.Event(), threading.Event()
+
+    def slow_render(*, document, **kwargs):
+        rendering.set()
+        assert release.wait(30)
+        return b"%PDF-1.7\n% " + document.number.encode() + b"\n%%EOF\n"
+
+    monkeypatch.setattr("cinar.documents.rendering.render_and_sign", slow_render)
+    outcome: dict[str, object] = {}
+
+    def sign() -> None:
+        try:
+            outcome["doc"] = actions.document_sign(actor=docs.org.manager, step=step)
+        except BaseException as exc:  # pragma: no cover - surfaced below
+            outcome["error"] = exc
+        finally:
+            connections.close_all()
+
+    signer = threading.Thread(target=sign)
+    signer.start()
+    try:
+        assert rendering.wait(30)
+        number_unit = Document.objects.get(pk=doc.pk).number_unit_id
+        with connection.cursor() as cursor:
+            cursor.execute("SET lock_timeout = '2s'")
+        with numbering_atomic() as other:
+            other.take_last(
+                unit_id=number_unit, year=timezone.localdate().year, kind=SequenceKind.OFFICIAL
+            )
+        assert other.value == 2  # not blocked by the letter being signed
+    finally:
+        release.set()
+        signer.join(30)
+        with connection.cursor() as cursor:
+            cursor.execute("SET lock_timeout = 0")
+    assert "error" not in outcome
+    signed = outcome["doc"]
+    assert signed.number.endswith("-000-1") and signed.status == DocumentStatus.SIGNED
