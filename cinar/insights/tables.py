@@ -13,7 +13,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django.urls import reverse
-from django.utils.formats import date_format
+from django.utils.formats import date_format, number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -484,8 +484,15 @@ def heat_table(f: Filters, process: Any, heat: dict[str, Any]) -> tuple[Table, d
                 ),
             ]
         )
+        name = r.name or r.element_id
+        hours = number_format(r.avg_wait, 1) if r.completed else ""
         diagram[r.element_id] = {
-            "name": r.name or r.element_id,
+            "name": name,
+            "badge": _("⌀ %(hours)s h") % {"hours": hours} if hours else "",
+            "badge_label": _("%(step)s: %(hours)s hours average waiting")
+            % {"step": name, "hours": hours},
+            "late_label": ngettext("%(step)s: %(n)s overdue", "%(step)s: %(n)s overdue", late)
+            % {"step": name, "n": late},
             "colour": colour,
             "wait": r.avg_wait if r.completed else None,
             "completed": r.completed,

@@ -138,6 +138,8 @@ def test_heat_map_page_and_its_slowest_step(client, loaded):
     waits = [d["wait"] for d in diagram.values() if d["wait"] is not None]
     assert slowest["wait"] == max(waits)
     assert [d["slowest"] for d in diagram.values()].count(True) == 1
+    assert slowest["name"] in r.content.decode()
+    assert slowest["badge"].startswith("⌀ ") and slowest["name"] in slowest["badge_label"]
     # The overdue link of the slowest step lists the cases late there, and only those.
     r = client.get(slowest["overdue_href"])
     assert r.status_code == 200 and r.context["step_toggle"]

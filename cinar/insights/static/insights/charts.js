@@ -16,7 +16,7 @@
     var labelWidth = Math.round(Math.min(170, Math.max(80, width * 0.36)));
     var base = {
       color: PALETTE,
-      aria: { enabled: true },
+      aria: { enabled: false }, // the container is role="img" with the translated title; the table holds the data
       tooltip: { trigger: spec.type === "pie" ? "item" : "axis", confine: true },
       textStyle: { fontFamily: "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif" },
       animationDuration: 400

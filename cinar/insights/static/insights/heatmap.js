@@ -1,7 +1,8 @@
 /* Bottleneck heat map on the BPMN diagram (bpmn-js NavigatedViewer, vendored). The
  * <figure data-heat-url data-heat="ID"> loads the process XML and colours each step from
  * the JSON in <script id="ID">: {elementId: {name, colour, wait, late, href,
- * overdue_href, slowest}}. A badge on each step shows the average waiting hours (a link
+ * overdue_href, slowest, badge, badge_label, late_label}} (texts translated and numbers
+ * formatted by the server). A badge on each step shows the average waiting hours (a link
  * to its applications), a red badge the overdue ones; clicking a step opens its
  * applications. The table below the diagram carries the same figures without JS. */
 (function () {
@@ -18,7 +19,7 @@
     a.className = "cinar-heat-badge " + (extra || "");
     a.href = href;
     a.textContent = text;
-    a.setAttribute("aria-label", label);
+    a.title = label; // the description; the visible text stays the accessible name
     return a;
   }
 
@@ -37,13 +38,11 @@
       if (step.slowest) canvas.addMarker(id, "cinar-heat-slowest");
       var box = document.createElement("div");
       box.className = "d-flex gap-1";
-      if (step.wait !== null) {
-        box.appendChild(badge("⌀ " + step.wait + " h", step.href, step.slowest ? "cinar-heat-slowest" : "",
-                              step.name + ": " + step.wait + " h"));
+      if (step.badge) {
+        box.appendChild(badge(step.badge, step.href, step.slowest ? "cinar-heat-slowest" : "", step.badge_label));
       }
       if (step.late) {
-        box.appendChild(badge("⚠ " + step.late, step.overdue_href, "cinar-heat-overdue",
-                              step.name + ": " + step.late + " overdue"));
+        box.appendChild(badge("⚠ " + step.late, step.overdue_href, "cinar-heat-overdue", step.late_label));
       }
       if (box.childNodes.length) overlays.add(id, { position: { top: -12, left: 4 }, html: box });
     });
