@@ -335,7 +335,7 @@ def test_inbox_tabs_and_counts(client, wf, intake):
     assert "Register the application" in body
     assert reverse("workflow:item_detail", args=[intake.pk]) in body
     actions.work_item_complete(actor=wf.staff_member, work_item=intake, data={"applicant": "x"})
-    response = client.get(reverse("workflow:inbox") + "?box=mine")
+    response = client.get(reverse("workflow:inbox") + "?box=unit")
     tabs = {t["box"]: t["count"] for t in response.context["tabs"]}
     assert tabs["mine"] == 0 and tabs["unit"] == 2
     body = response.content.decode()
