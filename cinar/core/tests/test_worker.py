@@ -29,7 +29,7 @@ ROOT = Path(__file__).resolve().parents[3]
 CELERY = str(Path(sys.executable).with_name("celery"))
 REDIS_URL = os.environ.get("CINAR_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 RABBITMQ_URL = os.environ.get("CINAR_TEST_AMQP_URL", "amqp://guest:guest@127.0.0.1:5672//")
-DEADLINE = 15.0  # seconds for the worker to start and run the task
+DEADLINE = 60.0  # seconds for the worker to start and run the task (generous: a loaded CI box)
 
 
 def _listening(url: str) -> bool:
