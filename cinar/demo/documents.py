@@ -45,7 +45,7 @@ def _sign_letter(
         unit=unit,
         subject=subject,
         body_html=body_html,
-        file_plan_code="050",
+        file_plan_code="000",  # Genel: the general code of the Standard File Plan
         recipients=[actions.RecipientInput(label=recipient.name, correspondent=recipient)],
     )
     stages: list[list[tuple[Any, str]]] = []
