@@ -20,6 +20,7 @@ from urllib.parse import urlencode
 
 from celery import shared_task
 from django.db import transaction
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
@@ -88,11 +89,20 @@ class WeeklyReport:
 def weekly_report_build(*, user: User, start: dt.date, end: dt.date) -> WeeklyReport:
     """The figures of ``user``'s scope for the week (from the rollups)."""
     f = filters_for(user=user, start=start, end=end, unit_pk=None)
+    managed_units = list(Unit.objects.filter(manager=user).order_by("path"))
+    if managed_units:
+        # A director's report covers the units they manage, not everything they may
+        # open (e.g. a Birim manager whose primary unit is the Müdürlük above).
+        subtrees = Q(pk__in=[])
+        for unit in managed_units:
+            subtrees |= Q(path__startswith=unit.path)
+        managed_ids = set(Unit.objects.filter(subtrees).values_list("pk", flat=True))
+        f.unit_ids = sorted(
+            managed_ids if f.unit_ids is None else managed_ids.intersection(f.unit_ids)
+        )
     board = dashboard(filters=f)
     process_names = {p.key: p.name for p in processes_for(f)}
-    managed = list(
-        Unit.objects.filter(manager=user).order_by("path").values_list("name", flat=True)
-    )
+    managed = [unit.name for unit in managed_units]
     params = urlencode({"start": start.isoformat(), "end": end.isoformat()})
     return WeeklyReport(
         user=user,

@@ -15,6 +15,7 @@ from cinar.insights.weekly import (
     last_week,
     send_reports,
     weekly_recipients,
+    weekly_report_build,
     weekly_reports_send,
 )
 from cinar.notifications.models import OutboxMessage
@@ -100,3 +101,17 @@ def test_beat_schedule_names_a_registered_task(settings):
     entry = settings.CELERY_BEAT_SCHEDULE["insights-weekly-report"]
     app.loader.import_default_modules()
     assert entry["task"] in app.tasks
+
+
+def test_report_covers_the_managed_units_not_the_primary_units_tree(loaded):
+    """A Birim's manager whose primary unit is the Müdürlük above gets the Birim's
+    figures, though they may open the Müdürlük's dashboards."""
+    w = loaded
+    Unit.objects.filter(pk=w.sub.pk).update(manager=w.staff)  # fen_memur, primary unit Fen
+    start, end = last_week()
+    report = weekly_report_build(user=w.staff, start=start, end=end)
+    own = dashboard(filters=filters_for(user=w.staff, start=start, end=end, unit_pk=w.sub.pk))
+    wider = dashboard(filters=filters_for(user=w.staff, start=start, end=end, unit_pk=None))
+    assert report.units == "Yol Bakım"
+    assert (report.received, report.closed) == (own.received, own.closed)
+    assert wider.received > own.received  # the synthetic load files under Fen İşleri
