@@ -458,7 +458,7 @@ def _create(
             subject=f"{service.name} ({case.tracking_code})"[:300],
             document_date=timezone.localdate(),
             sender=sender,
-            file_plan_code=getattr(settings, "CINAR_CASES_FILE_PLAN_CODE", "050"),
+            file_plan_code=getattr(settings, "CINAR_CASES_FILE_PLAN_CODE", "000"),
             channel=_document_channel(channel),
             sender_number=case.tracking_code,
             body_text="\n".join(
