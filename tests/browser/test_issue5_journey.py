@@ -141,9 +141,13 @@ def test_issue5_done_when(
     street = registry.streets(neighbourhood_code=hood.code)[0]
     building = registry.buildings(street_code=street.code)[0]
     ayse.locator("#id_case-uavt_neighbourhood").select_option(hood.code)
-    expect(ayse.locator("#id_case-uavt_street option", has_text=street.full_name)).to_have_count(1)
+    expect(ayse.locator("#id_case-uavt_street option", has_text=street.full_name)).to_have_count(
+        1, timeout=20_000
+    )
     ayse.locator("#id_case-uavt_street").select_option(street.code)
-    expect(ayse.locator(f"#id_case-uavt_building option[value='{building.code}']")).to_have_count(1)
+    expect(ayse.locator(f"#id_case-uavt_building option[value='{building.code}']")).to_have_count(
+        1, timeout=20_000
+    )
     ayse.locator("#id_case-uavt_building").select_option(building.code)
     ayse.locator("#id_case-attachments").set_input_files(
         files=[{"name": "lamba.pdf", "mimeType": "application/pdf", "buffer": PDF}]
