@@ -241,8 +241,9 @@ def load_generate(*, cases: int, seed: int = 0, days: int = 365, batch: int = 20
             n = min(batch, cases - made)
             _copy_batch(list(_plans(rng, targets, now, mornings, n)), run, made)
             made += n
-    _analyze(ProcessInstance, ProcessEvent)
-    _analyze(Case, WorkItem, vacuum=not connection.in_atomic_block)
+    if cases >= BULK_INDEX_THRESHOLD:
+        _analyze(ProcessInstance, ProcessEvent)
+        _analyze(Case, WorkItem, vacuum=not connection.in_atomic_block)
     return made
 
 
