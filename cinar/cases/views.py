@@ -15,6 +15,7 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -30,6 +31,7 @@ from cinar.cases.forms import (
 )
 from cinar.cases.results import case_result_link_by_number, case_results_discover
 from cinar.cases.types import ApplicantInput, Location
+from cinar.catalog.attributes import service_form_specs
 from cinar.catalog.forms import service_form_class
 from cinar.catalog.models import Service
 from cinar.integrations.kps import identity_registry
@@ -117,9 +119,28 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "message_form": MessageForm(),
             "request_form": DocumentRequestForm(),
             "results": queries.case_results(case=case),
+            "form_rows": _form_rows(case),
             "result_form": ResultLinkForm(),
         },
     )
+
+
+def _form_rows(case: Any) -> list[tuple[str, str]]:
+    """The service form's answers as (question, answer) in the officer's language: the
+    catalog's labels and value names instead of codes; unknown codes shown as they are."""
+    english = (translation.get_language() or "tr").startswith("en")
+    specs = {spec.code: spec for spec in service_form_specs(service=case.service)}
+    rows = []
+    for code, value in (case.form_data or {}).items():
+        spec = specs.get(code)
+        if spec is None:
+            rows.append((code, str(value)))
+            continue
+        names = {v.key: (v.name_en if english and v.name_en else v.name) for v in spec.values}
+        values = value if isinstance(value, list) else [value]
+        shown = ", ".join(names.get(str(v), str(v)) for v in values)
+        rows.append((spec.label_en if english and spec.label_en else spec.label, shown))
+    return rows
 
 
 @staff_required

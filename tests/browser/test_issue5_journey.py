@@ -228,6 +228,8 @@ def test_issue5_done_when(
     op.goto(f"/staff/cases/{phone_case.pk}/")
     expect(op.get_by_role("heading", level=1)).to_contain_text(phone_case.tracking_code_display)
     _case_page_current_step(op, STEP_2)
+    asked = op.locator("section[aria-labelledby=form-title]")
+    expect(asked).to_contain_text("Park ve yeşil alan")  # the value's name, not "park"
     expect(op.locator(".djs-element.cinar-done[data-element-id=kayit]")).to_have_count(1)
     axe_check(op)
     screenshot(op, "06-staff-case-diagram")
