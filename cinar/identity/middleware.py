@@ -1,9 +1,11 @@
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -55,3 +57,31 @@ class StaffTwoFactorMiddleware:
             query = urlencode({"next": request.get_full_path()})
             return redirect(f"{reverse('identity:otp_verify')}?{query}")
         return self.get_response(request)
+
+
+# When the session was last saved (seconds since the epoch), for the idle refresh.
+SESSION_REFRESHED_AT = "cinar_refreshed_at"
+
+
+class SessionIdleRefreshMiddleware:
+    """Idle expiry without a database write on every request.
+
+    A session expires ``SESSION_COOKIE_AGE`` after it was last saved. Saving it on every
+    request (``SESSION_SAVE_EVERY_REQUEST``) made every page a write; instead, a session
+    that nothing else changed is saved only when its last save is older than
+    ``CINAR_SESSION_REFRESH_SECONDS`` (default 60 s), so the idle timeout is kept to
+    within that. Place it right after Django's SessionMiddleware."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+        self.interval = int(getattr(settings, "CINAR_SESSION_REFRESH_SECONDS", 60))
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        session = getattr(request, "session", None)
+        if session is None or session.session_key is None or response.status_code >= 500:
+            return response  # no session cookie (nothing to keep alive), or a failure
+        now = int(time.time())
+        if session.modified or now - int(session.get(SESSION_REFRESHED_AT, 0)) >= self.interval:
+            session[SESSION_REFRESHED_AT] = now
+        return response

@@ -1,13 +1,18 @@
 from __future__ import annotations
 
+import time
 from datetime import timedelta
 
 import pytest
 from axes.models import AccessAttempt
 from django.conf import settings
+from django.contrib.sessions.models import Session
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from cinar.audit.models import AuditEvent
+from cinar.identity import middleware
 from cinar.identity.actions import login_fingerprint
 from cinar.identity.tests.conftest import sign_in
 
@@ -134,9 +139,37 @@ def test_lockout_of_one_account_leaves_others(client, citizen, other_citizen):
 
 def test_session_expiry_settings():
     assert settings.SESSION_COOKIE_AGE == 8 * 60 * 60
-    assert settings.SESSION_SAVE_EVERY_REQUEST is True
+    assert settings.SESSION_SAVE_EVERY_REQUEST is False  # refreshed by the middleware below
+    assert "cinar.identity.middleware.SessionIdleRefreshMiddleware" in settings.MIDDLEWARE
     assert settings.SESSION_EXPIRE_AT_BROWSER_CLOSE is True
     assert settings.SESSION_COOKIE_HTTPONLY is True
+
+
+def _expiry(client):
+    return Session.objects.get(session_key=client.session.session_key).expire_date
+
+
+def test_idle_session_is_refreshed_at_most_once_a_minute(client, citizen, monkeypatch):
+    """The idle timeout moves with use, but a burst of pages costs no session writes."""
+    clock = [time.time()]
+    monkeypatch.setattr(middleware.time, "time", lambda: clock[0])
+    assert sign_in(client, citizen.tckn).status_code == 302
+    client.get("/")
+    first = _expiry(client)
+    clock[0] += 30
+    with CaptureQueriesContext(connection) as ctx:
+        client.get("/")
+    assert _expiry(client) == first
+    assert not [q for q in ctx.captured_queries if "UPDATE" in q["sql"] and "session" in q["sql"]]
+    clock[0] += settings.CINAR_SESSION_REFRESH_SECONDS + 1
+    client.get("/")
+    assert _expiry(client) > first  # saved again: the idle timeout starts over
+
+
+def test_anonymous_visitor_gets_no_session(client, db):
+    response = client.get("/")
+    assert response.status_code == 200
+    assert settings.SESSION_COOKIE_NAME not in response.cookies
 
 
 def test_admin_login_goes_through_identity_login(client):
