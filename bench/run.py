@@ -133,7 +133,7 @@ def _table(limits: list[Result], workloads: list[Result]) -> str:
                 r.notes,
             )
         )
-    widths = [max(len(h), *(len(row[i]) for row in rows)) for i, h in enumerate(header[:-1])]
+    widths = [max([len(h), *(len(row[i]) for row in rows)]) for i, h in enumerate(header[:-1])]
     lines = []
     for row in [header, *rows]:
         cells = [
