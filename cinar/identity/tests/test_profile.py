@@ -47,6 +47,17 @@ def test_each_kind_sees_and_edits_own_profile(client, request, who):
     assert "phone" in event.data["fields"]
 
 
+@pytest.mark.parametrize("who", ["citizen", "staff"])
+def test_the_saved_message_is_shown_once(client, request, who):
+    user = request.getfixturevalue(who)
+    client.force_login(user)
+    response = client.post("/accounts/profile/", profile_data(user), follow=True)
+    body = response.content.decode()
+    shown = [m.message for m in response.context["messages"]]
+    assert len(shown) == 1
+    assert body.count(str(shown[0])) == 1
+
+
 def test_staff_profile_uses_backoffice_layout(client, staff, citizen):
     client.force_login(staff)
     assert client.get("/accounts/profile/").context["base_template"] == "backoffice/base.html"
