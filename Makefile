@@ -36,7 +36,7 @@ locale/.compiled: $(VENV)/.installed scripts/compile_messages.py $(shell find lo
 run: install
 	mkdir -p var
 	$(PY) manage.py migrate --no-input -v0
-	$(PY) manage.py seed_demo --quiet-logins
+	$(PY) manage.py seed_demo --quiet-logins --history 3000
 	PORT=$(PORT) $(PY) scripts/run.py
 
 test: install

@@ -171,7 +171,7 @@ def demo_load(*, now: dt.datetime, with_applications: bool = True) -> Summary:
 def demo_logins() -> list[Login]:
     """The accounts worth trying, in the order a visitor would."""
     rows: list[Login] = []
-    wanted = ["admin", "bim.mudur", "bim.sef", "bim.yazilim", "dhm.mudur", "spd.baskan"]
+    wanted = ["admin", "baskan", "bim.mudur", "bim.sef", "bim.yazilim", "dhm.mudur", "spd.baskan"]
     users = {u.username: u for u in User.objects.filter(username__in=wanted)}
     for username in wanted:
         user = users.get(username)

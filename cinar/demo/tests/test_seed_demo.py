@@ -111,3 +111,16 @@ def test_demo_totp_refuses_accounts_without_a_demo_device():
     User.objects.create_user(username="someone", password="x" * 12, kind=UserKind.STAFF)
     with pytest.raises(CommandError, match="no demo TOTP device"):
         call_command("demo_totp", "someone")
+
+
+def test_history_gives_the_dashboards_a_year_once(capsys):
+    from cinar.cases.models import Case
+    from cinar.insights.models import DailyServiceStats
+
+    call_command("seed_demo", "--force", "--history", "60", "--quiet-logins")
+    assert "A year of history: 60 synthetic applications." in capsys.readouterr().out
+    synthetic = Case.objects.filter(idempotency_scope="insights.synthetic")
+    assert synthetic.count() == 60
+    assert DailyServiceStats.objects.exists()  # the rollups were built
+    call_command("seed_demo", "--force", "--history", "60", "--quiet-logins")
+    assert synthetic.count() == 60  # an already loaded demo gets no second year

@@ -22,6 +22,14 @@ class Command(BaseCommand):
             "--quiet-logins", action="store_true", help="Do not print the demo logins."
         )
         parser.add_argument(
+            "--history",
+            type=int,
+            default=0,
+            metavar="N",
+            help="Also give the new demo municipality a year of N synthetic applications "
+            "(marked, removable with generate_load --delete) so the dashboards have figures.",
+        )
+        parser.add_argument(
             "--force",
             action="store_true",
             help="Load even when DEBUG is off (never on a production site: the demo "
@@ -46,6 +54,13 @@ class Command(BaseCommand):
                     f"{summary.services} services in the catalog."
                 )
             )
+            if options["history"] > 0:
+                from cinar.insights.load import load_generate
+                from cinar.insights.rollups import rollups_rebuild
+
+                made = load_generate(cases=options["history"], seed=2026, days=365)
+                rollups_rebuild()
+                self.stdout.write(f"A year of history: {made} synthetic applications.")
         if not options["quiet_logins"]:
             self.stdout.write(_logins_table(timezone.now()))
 
