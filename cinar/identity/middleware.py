@@ -63,6 +63,14 @@ class StaffTwoFactorMiddleware:
 SESSION_REFRESHED_AT = "cinar_refreshed_at"
 
 
+def session_stamp_at_login(sender: Any, request: HttpRequest, user: Any, **kwargs: Any) -> None:
+    """A login saves the session anyway: count it as refreshed now (connected to
+    ``user_logged_in`` in the app config), so the first page after it writes nothing."""
+    session = getattr(request, "session", None)
+    if session is not None:
+        session[SESSION_REFRESHED_AT] = int(time.time())
+
+
 class SessionIdleRefreshMiddleware:
     """Idle expiry without a database write on every request.
 

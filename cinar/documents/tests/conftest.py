@@ -73,6 +73,8 @@ class Docs:
 
 @pytest.fixture
 def docs(org) -> Docs:  # noqa: F811
+    # Seeded by a data migration; restored here in case a transactional test emptied it.
+    actions.file_plan_ensure_defaults()
     actions.document_roles_ensure_defaults()
     records_officer = staff_in(
         org.municipality, org.memur, username="evrak", first_name="Kemal", last_name="Kaya"
