@@ -150,6 +150,9 @@ def format_violations(violations: list[dict[str, Any]]) -> str:
     return "\n".join(lines)
 
 
+SETTLE_CSS = "*, *::before, *::after { transition: none !important; animation: none !important; }"
+
+
 @pytest.fixture
 def axe_check() -> Callable[..., list[dict[str, Any]]]:
     """``axe_check(page)`` runs axe-core (WCAG 2.0/2.1 A and AA) on the page as it is now.
@@ -167,6 +170,10 @@ def axe_check() -> Callable[..., list[dict[str, Any]]]:
         page: Page, *, include: str | None = None, disable: list[str] | None = None
     ) -> list[dict[str, Any]]:
         page.wait_for_load_state("load")
+        # Check the settled page: a colour transition caught halfway (a button just
+        # clicked, still under the pointer) is not what anyone reads.
+        page.add_style_tag(content=SETTLE_CSS)
+        page.evaluate("() => new Promise(r => requestAnimationFrame(() => r()))")
         if not page.evaluate("() => typeof window.axe !== 'undefined'"):
             page.evaluate(source)
         options: dict[str, Any] = {"runOnly": {"type": "tag", "values": AXE_TAGS}}

@@ -145,7 +145,7 @@ def test_issue6_director_finds_the_slowest_building_permit_step_and_exports_its_
     picker = page.get_by_label(re.compile("^(Process|Süreç)$"))
     permit = picker.locator("option", has_text="Yapı Ruhsatı").first.text_content() or ""
     picker.select_option(label=permit)
-    page.get_by_role("button", name=re.compile("heat map|ısı haritası", re.I)).click()
+    page.get_by_role("button", name=re.compile("heat map|[Iı]sı haritası", re.I)).click()
     figure = page.locator("figure[data-heat-url]")
     expect(figure).to_have_attribute("data-diagram-ready", "true")
     axe_check(page)
