@@ -167,7 +167,7 @@ def test_issue6_director_finds_the_slowest_building_permit_step_and_exports_its_
     # Click the step on the diagram: its applications; then only the overdue ones.
     page.locator(f".djs-element[data-element-id='{slowest.element_id}']").first.click()
     expect(page).to_have_url(re.compile(rf"kind=step.*element={slowest.element_id}"))
-    page.get_by_role("link", name=re.compile("Overdue only|Gecikenler")).click()
+    page.get_by_role("link", name=re.compile("Overdue only|süresi geçenler")).click()
     expect(page).to_have_url(re.compile(r"overdue=1"))
     axe_check(page)
     screenshot(page, "overdue-cases")
