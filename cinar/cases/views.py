@@ -180,57 +180,72 @@ def result_download(request: HttpRequest, pk: int, result_pk: int) -> HttpRespon
     )
 
 
+def _case_post(
+    request: HttpRequest,
+    pk: int,
+    form_class: Any,
+    run: Callable[[Any, dict[str, Any]], Any],
+    *,
+    done: str,
+    invalid: str,
+) -> HttpResponse:
+    """A staff button on the case page: bind the form, run the action, flash the
+    outcome (or the action's refusal), back to the case."""
+    case = queries.case_get_for_user(user=request.user, pk=pk)
+    form = form_class(request.POST)
+    if form.is_valid():
+        try:
+            run(case, form.cleaned_data)
+            messages.success(request, done)
+        except ValidationError as exc:
+            _errors_to_messages(request, exc)
+    else:
+        messages.error(request, invalid)
+    return redirect("cases:detail", pk=case.pk)
+
+
 @staff_required
 @require_POST
 def result_link(request: HttpRequest, pk: int) -> HttpResponse:
     """Give the applicant a signed reply written without the ilgi, by its number."""
-    case = queries.case_get_for_user(user=request.user, pk=pk)
-    form = ResultLinkForm(request.POST)
-    if form.is_valid():
-        try:
-            case_result_link_by_number(
-                actor=request.user, case=case, number=form.cleaned_data["number"]
-            )
-            messages.success(request, _("The applicant can now download the document."))
-        except ValidationError as exc:
-            _errors_to_messages(request, exc)
-    else:
-        messages.error(request, _("Give the document's official number."))
-    return redirect("cases:detail", pk=case.pk)
+    return _case_post(
+        request,
+        pk,
+        ResultLinkForm,
+        lambda case, d: case_result_link_by_number(
+            actor=request.user, case=case, number=d["number"]
+        ),
+        done=_("The applicant can now download the document."),
+        invalid=_("Give the document's official number."),
+    )
 
 
 @staff_required
 @require_POST
 def message_post(request: HttpRequest, pk: int) -> HttpResponse:
-    case = queries.case_get_for_user(user=request.user, pk=pk)
-    form = MessageForm(request.POST)
-    if form.is_valid():
-        try:
-            actions.case_message_post(actor=request.user, case=case, text=form.cleaned_data["text"])
-            messages.success(request, _("Message sent to the applicant."))
-        except ValidationError as exc:
-            _errors_to_messages(request, exc)
-    else:
-        messages.error(request, _("Write a message."))
-    return redirect("cases:detail", pk=case.pk)
+    return _case_post(
+        request,
+        pk,
+        MessageForm,
+        lambda case, d: actions.case_message_post(actor=request.user, case=case, text=d["text"]),
+        done=_("Message sent to the applicant."),
+        invalid=_("Write a message."),
+    )
 
 
 @staff_required
 @require_POST
 def document_request(request: HttpRequest, pk: int) -> HttpResponse:
-    case = queries.case_get_for_user(user=request.user, pk=pk)
-    form = DocumentRequestForm(request.POST)
-    if form.is_valid():
-        try:
-            actions.case_document_request(
-                actor=request.user, case=case, what=form.cleaned_data["what"]
-            )
-            messages.success(request, _("The applicant was asked for the document."))
-        except ValidationError as exc:
-            _errors_to_messages(request, exc)
-    else:
-        messages.error(request, _("Say which document is needed."))
-    return redirect("cases:detail", pk=case.pk)
+    return _case_post(
+        request,
+        pk,
+        DocumentRequestForm,
+        lambda case, d: actions.case_document_request(
+            actor=request.user, case=case, what=d["what"]
+        ),
+        done=_("The applicant was asked for the document."),
+        invalid=_("Say which document is needed."),
+    )
 
 
 # --- desk / call-center registration ------------------------------------------------------
