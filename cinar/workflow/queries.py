@@ -223,12 +223,6 @@ def work_items_for_user(
     return _open_items(routing.work_scope(user, moment, managed=False), box, moment)
 
 
-def work_item_counts_for_user(*, user: Any, at: dt.datetime | None = None) -> dict[str, int]:
-    """{box: number of items} for the inbox tabs (the managers' tab included for managers)."""
-    counts, _items = inbox_for_user(user=user, box="mine", at=at)
-    return counts
-
-
 def work_items_for_managed_units(*, user: Any, at: dt.datetime | None = None) -> QuerySet[WorkItem]:
     """Open items of the units the user manages (``Unit.manager``) and their sub-units,
     or administers through ``workflow.manage_work_items`` (municipality-wide: all)."""

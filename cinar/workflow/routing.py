@@ -310,31 +310,6 @@ def scope_managed_q(scope: WorkScope) -> Q:
     return q
 
 
-def queue_q(user: Any, at: dt.datetime | None = None) -> Q:
-    """Unassigned open items whose queue ``user`` belongs to (use with open statuses)."""
-    if not is_staff(user):
-        return Q(pk__in=[])
-    scope = WorkScope(
-        user_id=user.pk,
-        staff=True,
-        unit_ids=tuple(active_unit_ids(user, at)),
-        roles=tuple(role_scopes(user)),
-    )
-    return scope_queue_q(scope)
-
-
-def managed_q(user: Any) -> Q:
-    everywhere, paths = managed_paths(user)
-    return scope_managed_q(
-        WorkScope(
-            user_id=getattr(user, "pk", None),
-            staff=True,
-            managed_everywhere=everywhere,
-            managed_paths=tuple(paths),
-        )
-    )
-
-
 # --- escalation --------------------------------------------------------------------------
 
 
