@@ -76,6 +76,10 @@ def log(message: str) -> None:
     print(f"  · {message}", file=sys.stderr, flush=True)
 
 
+# Appended to every database a run creates (two runs at once: BENCH_DB_SUFFIX=_a, _b…).
+DB_SUFFIX = os.environ.get("BENCH_DB_SUFFIX", "")
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -140,7 +144,8 @@ class Context:
 
     @contextmanager
     def scratch_database(self, name: str) -> Iterator[str]:
-        """A fresh database dropped afterwards, whatever happens."""
+        """A fresh database dropped afterwards, whatever happens (name it with
+        ``DB_SUFFIX``, so that two runs on one server do not drop each other's)."""
         self.psql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         self.psql(f'CREATE DATABASE "{name}"')
         try:
@@ -149,7 +154,7 @@ class Context:
             self.psql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
     # --- the product -----------------------------------------------------------------------
-    PRODUCT_DB = "cinar_bench"
+    PRODUCT_DB = "cinar_bench" + DB_SUFFIX
 
     def product_env(self, **extra: str) -> dict[str, str]:
         """The environment of a production deployment pointed at the bench database."""

@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import re
 
-from bench.harness import Context, Result, log, sh
+from bench.harness import DB_SUFFIX, Context, Result, log, sh
 
-DB = "cinar_bench_pgbench"
+DB = "cinar_bench_pgbench" + DB_SUFFIX
 
 
 def _tps(output: str) -> tuple[float, float | None]:

@@ -28,9 +28,9 @@ import sys
 import time
 from typing import Any
 
-from bench.harness import ROOT, Context, Result, log, sh
+from bench.harness import DB_SUFFIX, ROOT, Context, Result, log, sh
 
-DB = "cinar_bench_insights"
+DB = "cinar_bench_insights" + DB_SUFFIX
 FEED_RATE = 20  # applications per second (each with its events: ~10)
 FEED_SECONDS = 40.0
 PAUSE = 5.0  # seconds between worker runs (the beat interval this assumes)
