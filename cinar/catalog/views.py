@@ -34,6 +34,7 @@ from cinar.catalog.forms import (
     ordered_specs,
     service_form_class,
 )
+from cinar.core.forms import form_submit
 from cinar.organization import queries as organization
 
 View = Callable[..., HttpResponse]
@@ -52,17 +53,6 @@ def staff_required(view: View) -> View:
         return view(request, *args, **kwargs)
 
     return wrapper
-
-
-def _apply_errors(form: Any, exc: ValidationError) -> None:
-    """Put an action's ValidationError on the form fields it names (others on top)."""
-    if not hasattr(exc, "error_dict"):
-        form.add_error(None, exc)
-        return
-    for field, messages_ in exc.message_dict.items():
-        target = field if field in getattr(form, "fields", {}) else None
-        for message in messages_:
-            form.add_error(target, message)
 
 
 @require_GET
@@ -125,19 +115,16 @@ def service_create(request: HttpRequest) -> HttpResponse:
         raise PermissionDenied
     units = queries.units_for_services(user=request.user)
     form = ServiceForm(request.POST or None, units=units)
-    if request.method == "POST" and form.is_valid():
-        try:
-            service = actions.service_create(
-                actor=request.user, code=form.cleaned_data["code"], **form.service_fields()
-            )
-        except ValidationError as exc:
-            _apply_errors(form, exc)
-        else:
-            messages.success(
-                request, _("The service %(code)s was created.") % {"code": service.code}
-            )
-            return redirect("catalog:service_detail", code=service.code)
-    return render(request, "catalog/service_form.html", {"form": form, "service": None})
+    done = form_submit(
+        request,
+        form,
+        lambda data: actions.service_create(
+            actor=request.user, code=data["code"], **form.service_fields()
+        ),
+        done=lambda service: _("The service %(code)s was created.") % {"code": service.code},
+        then=lambda service: redirect("catalog:service_detail", code=service.code),
+    )
+    return done or render(request, "catalog/service_form.html", {"form": form, "service": None})
 
 
 def _managed_service(request: HttpRequest, code: str) -> Any:
@@ -153,17 +140,16 @@ def service_edit(request: HttpRequest, code: str) -> HttpResponse:
     service = _managed_service(request, code)
     units = queries.units_for_services(user=request.user)
     form = ServiceForm(request.POST or None, instance=service, units=units, editing=True)
-    if request.method == "POST" and form.is_valid():
-        try:
-            service = actions.service_update(
-                actor=request.user, service=service, **form.service_fields()
-            )
-        except ValidationError as exc:
-            _apply_errors(form, exc)
-        else:
-            messages.success(request, _("The service %(code)s was saved.") % {"code": service.code})
-            return redirect("catalog:service_detail", code=service.code)
-    return render(request, "catalog/service_form.html", {"form": form, "service": service})
+    done = form_submit(
+        request,
+        form,
+        lambda _data: actions.service_update(
+            actor=request.user, service=service, **form.service_fields()
+        ),
+        done=lambda saved: _("The service %(code)s was saved.") % {"code": saved.code},
+        then=lambda saved: redirect("catalog:service_detail", code=saved.code),
+    )
+    return done or render(request, "catalog/service_form.html", {"form": form, "service": service})
 
 
 @require_http_methods(["GET", "POST"])

@@ -14,13 +14,13 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
-from django.forms import Form
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from cinar.core.forms import errors_onto_form, flash_action, form_submit
 from cinar.organization import actions, importing, queries
 from cinar.organization.forms import (
     DelegationForm,
@@ -72,47 +72,6 @@ def _require_anywhere(request: HttpRequest, perm: str) -> queries.PermissionScop
     if not scope.anywhere:
         raise PermissionDenied
     return scope
-
-
-def _apply_errors(form: Form, exc: ValidationError) -> None:
-    """Attach an action's ValidationError to the form's fields (unknown ones: form-wide)."""
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
-
-
-def _form_submit(
-    request: HttpRequest,
-    form: Form,
-    run: Callable[[dict[str, Any]], Any],
-    *,
-    done: str,
-    then: Callable[[Any], HttpResponse],
-) -> HttpResponse | None:
-    """The POST half of every create/edit page: run the action with the form's cleaned
-    data; on success flash `done` and answer `then(result)`. On a ValidationError the
-    errors go onto the form and None is returned, so the page is shown again."""
-    if request.method != "POST" or not form.is_valid():
-        return None
-    try:
-        result = run(form.cleaned_data)
-    except ValidationError as exc:
-        _apply_errors(form, exc)
-        return None
-    messages.success(request, done)
-    return then(result)
-
-
-def _flash_action(request: HttpRequest, run: Callable[[], Any], *, done: str) -> None:
-    """A one-button action (end, revoke, cancel): flash its success or its refusal."""
-    try:
-        run()
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-    else:
-        messages.success(request, done)
 
 
 def _int_or_none(value: str | None) -> int | None:
@@ -186,7 +145,7 @@ def unit_create(request: HttpRequest) -> HttpResponse:
             raise PermissionDenied
         return actions.unit_create(actor=request.user, parent=data["parent"], **_unit_fields(data))
 
-    done = _form_submit(
+    done = form_submit(
         request,
         form,
         run,
@@ -212,7 +171,7 @@ def unit_edit(request: HttpRequest, pk: int) -> HttpResponse:
         "is_active": unit.is_active,
     }
     form = UnitForm(request.POST or None, initial=initial, editing=True)
-    done = _form_submit(
+    done = form_submit(
         request,
         form,
         lambda data: actions.unit_update(actor=request.user, unit=unit, **_unit_fields(data)),
@@ -236,7 +195,7 @@ def unit_move(request: HttpRequest, pk: int) -> HttpResponse:
                 actor=request.user, unit=unit, new_parent=form.cleaned_data["new_parent"]
             )
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            errors_onto_form(form, exc)
             if "parent" in getattr(exc, "message_dict", {}):
                 form.add_error("new_parent", exc.message_dict["parent"])
         else:
@@ -307,7 +266,7 @@ def staff_create(request: HttpRequest) -> HttpResponse:
         units=units,
         initial={"unit": _int_or_none(request.GET.get("unit"))},
     )
-    done = _form_submit(
+    done = form_submit(
         request,
         form,
         lambda d: actions.staff_member_create(actor=request.user, **d),
@@ -323,7 +282,7 @@ def membership_add(request: HttpRequest, pk: int) -> HttpResponse:
     person = queries.staff_get_for_user(user=request.user, pk=pk)
     scope = _require_anywhere(request, P.MANAGE_STAFF)
     form = MembershipForm(request.POST or None, units=scope.filter_units(Unit.objects.active()))
-    done = _form_submit(
+    done = form_submit(
         request,
         form,
         lambda d: actions.membership_add(actor=request.user, user=person, **d),
@@ -343,7 +302,7 @@ def membership_end(request: HttpRequest, pk: int) -> HttpResponse:
         raise Http404
     queries.staff_get_for_user(user=request.user, pk=membership.user_id)
     _require(request, P.MANAGE_STAFF, membership.unit)
-    _flash_action(
+    flash_action(
         request,
         lambda: actions.membership_end(actor=request.user, membership=membership),
         done=_("The membership was ended."),
@@ -372,7 +331,7 @@ def position_create(request: HttpRequest) -> HttpResponse:
     _require(request, P.MANAGE_POSITIONS)
     form = PositionForm(request.POST or None, initial={"is_active": True})
     fields = ("code", "name", "name_en", "rank", "is_managerial")
-    done = _form_submit(
+    done = form_submit(
         request,
         form,
         lambda d: actions.position_create(actor=request.user, **{f: d[f] for f in fields}),
@@ -400,7 +359,7 @@ def position_edit(request: HttpRequest, pk: int) -> HttpResponse:
     }
     form = PositionForm(request.POST or None, initial=initial, editing=True)
     fields = ("name", "name_en", "rank", "is_managerial", "is_active")
-    done = _form_submit(
+    done = form_submit(
         request,
         form,
         lambda d: actions.position_update(
@@ -432,7 +391,7 @@ def role_list(request: HttpRequest) -> HttpResponse:
             raise PermissionDenied
         actions.role_assign(actor=request.user, user=d["user"], role=d["role"], unit=d["unit"])
 
-    done = _form_submit(
+    done = form_submit(
         request,
         form,
         run,
@@ -492,7 +451,7 @@ def signature_authority_grant(request: HttpRequest) -> HttpResponse:
         units=scope.filter_units(Unit.objects.active()),
         initial={"unit": _int_or_none(request.GET.get("unit")), "covers_subunits": True},
     )
-    done = _form_submit(
+    done = form_submit(
         request,
         form,
         lambda d: actions.signature_authority_grant(actor=request.user, **d),
@@ -521,7 +480,7 @@ def signature_authority_delegate(request: HttpRequest, pk: int) -> HttpResponse:
         positions=positions,
         initial={"unit": source.unit_id},
     )
-    done = _form_submit(
+    done = form_submit(
         request,
         form,
         lambda d: actions.signature_authority_delegate(actor=request.user, source=source, **d),
@@ -537,7 +496,7 @@ def signature_authority_delegate(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def signature_authority_revoke(request: HttpRequest, pk: int) -> HttpResponse:
     authority = _authority_for_manage(request, pk)
-    _flash_action(
+    flash_action(
         request,
         lambda: actions.signature_authority_revoke(actor=request.user, authority=authority),
         done=_("The signature authority was revoked."),
@@ -594,7 +553,7 @@ def delegation_create(request: HttpRequest) -> HttpResponse:
             actor=request.user, principal=principal, **{f: d[f] for f in fields}
         )
 
-    done = _form_submit(
+    done = form_submit(
         request,
         form,
         run,
@@ -613,7 +572,7 @@ def delegation_cancel(request: HttpRequest, pk: int) -> HttpResponse:
     )
     if not allowed:
         raise PermissionDenied
-    _flash_action(
+    flash_action(
         request,
         lambda: actions.delegation_cancel(actor=request.user, delegation=delegation),
         done=_("The delegation was cancelled."),

@@ -19,7 +19,6 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Prefetch
-from django.forms import Form
 from django.http import (
     Http404,
     HttpRequest,
@@ -34,6 +33,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from cinar.core.forms import flash_action, flash_errors, form_submit
 from cinar.organization import queries as org_queries
 from cinar.workflow import actions, queries, routing
 from cinar.workflow.forms import (
@@ -98,15 +98,6 @@ def manager_of_processes_required(view: View) -> View:
 
 def _errors(exc: ValidationError) -> list[str]:
     return [str(m) for m in exc.messages]
-
-
-def _apply_errors(form: Form, exc: ValidationError) -> None:
-    """Attach an action's ValidationError to the form's fields (unknown ones: form-wide)."""
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
 
 
 def _safe_next(request: HttpRequest, default: str) -> str:
@@ -282,16 +273,11 @@ def version_xml(request: HttpRequest, key: str, number: int) -> HttpResponse:
 def version_activate(request: HttpRequest, key: str, number: int) -> HttpResponse:
     definition = _definition_or_404(key)
     version = _version_or_404(definition, number)
-    try:
-        actions.process_version_activate(actor=request.user, version=version)
-    except ValidationError as exc:
-        for message in _errors(exc):
-            messages.error(request, message)
-    else:
-        messages.success(
-            request,
-            _("Version %(number)s of %(key)s is now active.") % {"number": number, "key": key},
-        )
+    flash_action(
+        request,
+        lambda: actions.process_version_activate(actor=request.user, version=version),
+        done=_("Version %(number)s of %(key)s is now active.") % {"number": number, "key": key},
+    )
     return redirect("workflow:process_detail", key=key)
 
 
@@ -312,8 +298,7 @@ def process_start_test(request: HttpRequest, key: str) -> HttpResponse:
             business_key=business_key or f"TEST-{secrets.token_hex(3).upper()}",
         )
     except ValidationError as exc:
-        for message in _errors(exc):
-            messages.error(request, message)
+        flash_errors(request, exc)
         return redirect("workflow:process_detail", key=key)
     messages.success(request, _("A test instance was started."))
     return redirect("workflow:instance_detail", pk=instance.pk)
@@ -584,17 +569,16 @@ def item_detail(request: HttpRequest, pk: int) -> HttpResponse:
         return render(request, "workflow/item_detail.html", _item_context(request, item))
     fields = queries.work_item_form_fields(work_item=item)
     form = WorkItemForm(request.POST, fields=fields, prefix="step")
-    if form.is_valid():
-        try:
-            actions.work_item_complete(
-                actor=request.user, work_item=item, data=form.data_for_engine()
-            )
-        except ValidationError as exc:
-            _apply_errors(form, exc)
-        else:
-            messages.success(request, _("“%(title)s” is complete.") % {"title": item.title})
-            return redirect("workflow:inbox")
-    return render(
+    done = form_submit(
+        request,
+        form,
+        lambda _data: actions.work_item_complete(
+            actor=request.user, work_item=item, data=form.data_for_engine()
+        ),
+        done=_("“%(title)s” is complete.") % {"title": item.title},
+        then=lambda _result: redirect("workflow:inbox"),
+    )
+    return done or render(
         request, "workflow/item_detail.html", _item_context(request, item, form=form), status=400
     )
 
@@ -603,13 +587,7 @@ def _item_post(
     request: HttpRequest, pk: int, run: Callable[[WorkItem], Any], done: str
 ) -> HttpResponse:
     item = queries.work_item_get_for_user(user=request.user, pk=pk)
-    try:
-        run(item)
-    except ValidationError as exc:
-        for message in _errors(exc):
-            messages.error(request, message)
-    else:
-        messages.success(request, done % {"title": item.title})
+    flash_action(request, lambda: run(item), done=done % {"title": item.title})
     default = reverse("workflow:item_detail", args=[item.pk])
     return redirect(_safe_next(request, default))
 
@@ -641,17 +619,16 @@ def item_release(request: HttpRequest, pk: int) -> HttpResponse:
 def item_return(request: HttpRequest, pk: int) -> HttpResponse:
     item = queries.work_item_get_for_user(user=request.user, pk=pk)
     form = ReturnForm(request.POST, prefix="return")
-    if form.is_valid():
-        try:
-            actions.work_item_return(
-                actor=request.user, work_item=item, reason=form.cleaned_data["reason"]
-            )
-        except ValidationError as exc:
-            _apply_errors(form, exc)
-        else:
-            messages.success(request, _("“%(title)s” was returned.") % {"title": item.title})
-            return redirect("workflow:inbox")
-    return render(
+    done = form_submit(
+        request,
+        form,
+        lambda data: actions.work_item_return(
+            actor=request.user, work_item=item, reason=data["reason"]
+        ),
+        done=_("“%(title)s” was returned.") % {"title": item.title},
+        then=lambda _result: redirect("workflow:inbox"),
+    )
+    return done or render(
         request,
         "workflow/item_detail.html",
         _item_context(request, item, return_form=form),
@@ -664,21 +641,20 @@ def item_return(request: HttpRequest, pk: int) -> HttpResponse:
 def item_reassign(request: HttpRequest, pk: int) -> HttpResponse:
     item = queries.work_item_get_for_user(user=request.user, pk=pk)
     form = _reassign_form(request, request.POST)
-    if form.is_valid():
-        try:
-            actions.work_item_reassign(
-                actor=request.user,
-                work_item=item,
-                to_user=form.cleaned_data.get("to_user"),
-                to_unit=form.cleaned_data.get("to_unit"),
-                reason=form.cleaned_data["reason"],
-            )
-        except ValidationError as exc:
-            _apply_errors(form, exc)
-        else:
-            messages.success(request, _("“%(title)s” was reassigned.") % {"title": item.title})
-            return redirect("workflow:inbox")
-    return render(
+    done = form_submit(
+        request,
+        form,
+        lambda data: actions.work_item_reassign(
+            actor=request.user,
+            work_item=item,
+            to_user=data.get("to_user"),
+            to_unit=data.get("to_unit"),
+            reason=data["reason"],
+        ),
+        done=_("“%(title)s” was reassigned.") % {"title": item.title},
+        then=lambda _result: redirect("workflow:inbox"),
+    )
+    return done or render(
         request,
         "workflow/item_detail.html",
         _item_context(request, item, reassign_form=form),
