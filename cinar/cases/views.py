@@ -34,6 +34,7 @@ from cinar.cases.types import ApplicantInput, Location
 from cinar.catalog.attributes import service_form_specs
 from cinar.catalog.forms import service_form_class
 from cinar.catalog.models import Service
+from cinar.core.forms import flash_action
 from cinar.integrations.kps import identity_registry
 from cinar.integrations.registry import IntegrationError
 from cinar.organization.queries import is_staff_user
@@ -55,15 +56,6 @@ def staff_required(view: View) -> View:
         return view(request, *args, **kwargs)
 
     return wrapper
-
-
-def _errors_to_messages(request: HttpRequest, exc: ValidationError) -> None:
-    for field, errs in exc.message_dict.items() if hasattr(exc, "error_dict") else []:
-        for err in errs:
-            messages.error(request, f"{field}: {err}" if field != "__all__" else err)
-    if not hasattr(exc, "error_dict"):
-        for err in exc.messages:
-            messages.error(request, err)
 
 
 @staff_required
@@ -194,11 +186,7 @@ def _case_post(
     case = queries.case_get_for_user(user=request.user, pk=pk)
     form = form_class(request.POST)
     if form.is_valid():
-        try:
-            run(case, form.cleaned_data)
-            messages.success(request, done)
-        except ValidationError as exc:
-            _errors_to_messages(request, exc)
+        flash_action(request, lambda: run(case, form.cleaned_data), done=done)
     else:
         messages.error(request, invalid)
     return redirect("cases:detail", pk=case.pk)

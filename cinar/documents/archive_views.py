@@ -12,10 +12,11 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from cinar.core.forms import errors_onto_form, flash_errors
 from cinar.documents import archive_actions, archive_queries, queries
 from cinar.documents.forms import BootstrapForm, DateInput
 from cinar.documents.models import DisposalAction
-from cinar.documents.views import _flash_errors, staff_required
+from cinar.documents.views import staff_required
 from cinar.organization.queries import staff_queryset
 
 
@@ -120,7 +121,7 @@ def dossier_action(request: HttpRequest, pk: int, op: str) -> HttpResponse:
         else:  # pragma: no cover - the URLconf routes only these
             raise PermissionDenied
     except ValidationError as exc:
-        _flash_errors(request, exc)
+        flash_errors(request, exc)
     return redirect("documents:dossier_detail", pk=dossier.pk)
 
 
@@ -131,7 +132,7 @@ def document_file(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         dossier = archive_actions.document_file(actor=request.user, document=document)
     except ValidationError as exc:
-        _flash_errors(request, exc)
+        flash_errors(request, exc)
         return redirect("documents:detail", pk=document.pk)
     messages.success(request, _("Filed in %(file)s.") % {"file": dossier.display_number})
     return redirect("documents:dossier_detail", pk=dossier.pk)
@@ -161,7 +162,7 @@ def disposal_lists(request: HttpRequest) -> HttpResponse:
                     action=form.cleaned_data["action"],
                 )
             except ValidationError as exc:
-                form.apply_errors(exc.message_dict)
+                errors_onto_form(form, exc)
             else:
                 messages.success(request, _("Disposal list prepared."))
                 return redirect("documents:disposal_detail", pk=disposal_list.pk)
@@ -226,5 +227,5 @@ def disposal_action(request: HttpRequest, pk: int, op: str) -> HttpResponse:
         else:  # pragma: no cover
             raise PermissionDenied
     except ValidationError as exc:
-        _flash_errors(request, exc)
+        flash_errors(request, exc)
     return redirect("documents:disposal_detail", pk=disposal_list.pk)

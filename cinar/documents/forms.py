@@ -38,13 +38,6 @@ class BootstrapForm(forms.Form):
         super().__init__(*args, **kwargs)
         _bootstrap(self)
 
-    def apply_errors(self, message_dict: dict[str, list[str]]) -> None:
-        aliases = {"stages": None, "document": None, "step": None, "rows": None}
-        for field, messages in message_dict.items():
-            target = field if field in self.fields else aliases.get(field)
-            for message in messages:
-                self.add_error(target, message)
-
 
 class DateInput(forms.DateInput):
     input_type = "date"

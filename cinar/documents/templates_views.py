@@ -18,12 +18,13 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from cinar.core.forms import errors_onto_form
 from cinar.documents import template_actions, template_queries
 from cinar.documents.forms import BootstrapForm
 from cinar.documents.html import sanitize_html
 from cinar.documents.models import DocumentTemplate, FilePlanCode, TemplateDirection
 from cinar.documents.templating import CONTEXT_ROOTS, template_render, template_sample_context
-from cinar.documents.views import _draft_units, _errors, _recipients, staff_required
+from cinar.documents.views import _draft_units, _recipients, staff_required
 from cinar.organization.models import Unit
 from cinar.organization.queries import unit_primary_of
 
@@ -135,7 +136,7 @@ def template_create(request: HttpRequest) -> HttpResponse:
                 is_active=d["is_active"],
             )
         except ValidationError as exc:
-            _errors(form, exc)
+            errors_onto_form(form, exc)
         else:
             messages.success(request, _("Template saved."))
             return redirect("documents:template_preview", pk=template.pk)
@@ -182,7 +183,7 @@ def template_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 is_active=d["is_active"],
             )
         except ValidationError as exc:
-            _errors(form, exc)
+            errors_onto_form(form, exc)
         else:
             messages.success(request, _("Template saved."))
             return redirect("documents:template_preview", pk=template.pk)
@@ -276,7 +277,7 @@ def draft_from_template(request: HttpRequest) -> HttpResponse:
                 recipients=_recipients(d["recipients"]),
             )
         except ValidationError as exc:
-            _errors(form, exc)
+            errors_onto_form(form, exc)
         else:
             messages.success(request, _("Draft made from the template. Check the text."))
             return redirect("documents:edit", pk=document.pk)

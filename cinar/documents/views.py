@@ -20,6 +20,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from cinar.core.forms import errors_onto_form, flash_errors
 from cinar.documents import actions, queries
 from cinar.documents.forms import (
     ChainForm,
@@ -52,19 +53,6 @@ def staff_required(view: View) -> View:
         return view(request, *args, **kwargs)
 
     return wrapper
-
-
-def _errors(form: Any, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        form.apply_errors(exc.message_dict)
-    else:
-        for message in exc.messages:
-            form.add_error(None, message)
-
-
-def _flash_errors(request: HttpRequest, exc: ValidationError) -> None:
-    for message in exc.messages:
-        messages.error(request, message)
 
 
 def _register_units(user: Any) -> Any:
@@ -173,7 +161,7 @@ def incoming_register(request: HttpRequest) -> HttpResponse:
                 body_text=d["body_text"],
             )
         except ValidationError as exc:
-            _errors(form, exc)
+            errors_onto_form(form, exc)
             attachment_errors = (
                 exc.message_dict.get("attachments", []) if hasattr(exc, "error_dict") else []
             )
@@ -280,7 +268,7 @@ def route(request: HttpRequest, pk: int) -> HttpResponse:
                 note=d["note"],
             )
         except ValidationError as exc:
-            _errors(form, exc)
+            errors_onto_form(form, exc)
         else:
             if routing.on_behalf_of_id:
                 messages.info(
@@ -301,7 +289,7 @@ def routing_done(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         actions.routing_mark_done(actor=request.user, routing=routing)
     except ValidationError as exc:
-        _flash_errors(request, exc)
+        flash_errors(request, exc)
     else:
         messages.success(request, _("Marked as done."))
     return redirect("documents:inbox")
@@ -345,7 +333,7 @@ def draft_create(request: HttpRequest) -> HttpResponse:
                 attachments=request.FILES.getlist("attachments"),
             )
         except ValidationError as exc:
-            _errors(form, exc)
+            errors_onto_form(form, exc)
         else:
             messages.success(request, _("Draft saved. Set the approval chain next."))
             return redirect("documents:chain", pk=document.pk)
@@ -398,7 +386,7 @@ def draft_edit(request: HttpRequest, pk: int) -> HttpResponse:
                     actor=request.user, document=document, attachments=files
                 )
         except ValidationError as exc:
-            _errors(form, exc)
+            errors_onto_form(form, exc)
         else:
             messages.success(request, _("Saved as a new version."))
             return redirect("documents:detail", pk=document.pk)
@@ -428,7 +416,7 @@ def chain_edit(request: HttpRequest, pk: int) -> HttpResponse:
             if "submit" in request.POST:
                 actions.document_submit_for_approval(actor=request.user, document=document)
         except ValidationError as exc:
-            _errors(form, exc)
+            errors_onto_form(form, exc)
         else:
             if "submit" in request.POST:
                 messages.success(request, _("Sent for approval."))
@@ -449,7 +437,7 @@ def submit(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         actions.document_submit_for_approval(actor=request.user, document=document)
     except ValidationError as exc:
-        _flash_errors(request, exc)
+        flash_errors(request, exc)
     else:
         messages.success(request, _("Sent for approval."))
     return redirect("documents:detail", pk=document.pk)
@@ -494,5 +482,5 @@ def step_decide(request: HttpRequest, pk: int, decision: str) -> HttpResponse:
         else:  # pragma: no cover - the URLconf only routes the three
             raise Http404
     except ValidationError as exc:
-        _flash_errors(request, exc)
+        flash_errors(request, exc)
     return redirect("documents:detail", pk=step.document_id)

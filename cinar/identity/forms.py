@@ -163,14 +163,6 @@ class _RegistrationBase(AccessibleFormMixin, forms.Form):
             self.add_error("password2", _("The two passwords do not match."))
         return cleaned
 
-    def add_action_errors(self, errors: dict[str, list[str]]) -> None:
-        """Attach errors raised by an action to the matching field."""
-        rename = {"password": "password1"}
-        for field, messages in errors.items():
-            name = rename.get(field, field)
-            for message in messages:
-                self.add_error(name if name in self.fields else None, message)
-
 
 class CitizenRegistrationForm(_RegistrationBase):
     tckn = forms.CharField(
@@ -250,11 +242,6 @@ class ProfileForm(AccessibleFormMixin, forms.Form):
             "language": user.preferred_language,
             "channel": user.notification_channel,
         }
-
-    def add_action_errors(self, errors: dict[str, list[str]]) -> None:
-        for field, messages in errors.items():
-            for message in messages:
-                self.add_error(field if field in self.fields else None, message)
 
 
 class OTPTokenForm(AccessibleFormMixin, forms.Form):

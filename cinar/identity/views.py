@@ -36,6 +36,7 @@ from django_otp import login as otp_login
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from cinar.core.forms import errors_onto_form
 from cinar.identity import actions, lockout, queries
 from cinar.identity.forms import (
     CitizenRegistrationForm,
@@ -108,14 +109,8 @@ def _may_use_totp(user: User) -> bool:
 
 
 def _attach_errors(form: Form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, messages_ in exc.message_dict.items():
-            target = {"password": "password1"}.get(field, field)
-            for message in messages_:
-                form.add_error(target if target in form.fields else None, message)
-    else:
-        for message in exc.messages:
-            form.add_error(None, message)
+    """The action calls the new password ``password``; the forms call it ``password1``."""
+    errors_onto_form(form, exc, aliases={"password": "password1"})
 
 
 # --- login and logout ------------------------------------------------------------------
