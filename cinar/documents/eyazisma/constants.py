@@ -7,6 +7,8 @@ The values follow the guide's published schemas and the public reference impleme
 from __future__ import annotations
 
 # --- relationship types (identical in 1.x and 2.x) ---
+# Written as the CBDDO (2.x) and DPT (1.x) .NET APIs spell them; read case-insensitively,
+# because other producers differ (eyazisma.online.api writes ".../iliskiler/PaketOzeti").
 REL_USTYAZI = "http://eyazisma.dpt/iliskiler/ustyazi"
 REL_USTVERI = "http://eyazisma.dpt/iliskiler/ustveri"
 REL_NIHAI_USTVERI = "http://eyazisma.dpt/iliskiler/nihaiustveri"
@@ -18,6 +20,8 @@ REL_PAKET_OZETI = "http://eyazisma.dpt/iliskiler/paketozeti"
 REL_NIHAI_OZET = "http://eyazisma.dpt/iliskiler/nihaiozet"
 REL_IMZA = "http://eyazisma.dpt/iliskiler/imzacades"
 REL_MUHUR = "http://eyazisma.dpt/iliskiler/muhurcades"
+REL_PARAF_OZETI = "http://eyazisma.dpt/iliskiler/parafozeti"
+REL_PARAF_IMZA = "http://eyazisma.dpt/iliskiler/parafimzacades"
 REL_SIFRELI_ICERIK = "http://eyazisma.dpt/iliskiler/sifreliicerik"
 REL_ORIJINAL_PAKET = "http://eyazisma.dpt/iliskiler/orijinalpaket"
 REL_CORE = "http://schemas.openxmlformats.org/package/2006/relationships/metadata/core-properties"
@@ -42,7 +46,8 @@ PART_BELGE_IMZA = "/Imzalar/BelgeImza.xml"
 PART_PAKET_OZETI = "/PaketOzeti/PaketOzeti.xml"
 PART_NIHAI_OZET = "/NihaiOzet/NihaiOzet.xml"
 PART_IMZA = "/Imzalar/ImzaCades.imz"
-PART_MUHUR = "/Muhur/MuhurCades.imz"
+PART_MUHUR = "/Muhur/MuhurCades.imz"  # 2.x
+PART_MUHUR_1X = "/Muhurler/MuhurCades.imz"  # 1.x (Dpt.eYazisma, eyazisma.online.api)
 DIR_USTYAZI = "/UstYazi/"
 DIR_EKLER = "/Ekler/"
 DIR_IMZASIZ_EKLER = "/ImzasizEkler/"

@@ -62,7 +62,9 @@ class OPCPackage:
         return None
 
     def rels(self, source: str, rel_type: str) -> list[Relationship]:
-        return [r for r in self.relationships.get(source, []) if r.type == rel_type]
+        # Case-insensitive: producers disagree on the case of e-Yazışma types (ADR 0015).
+        wanted = rel_type.lower()
+        return [r for r in self.relationships.get(source, []) if r.type.lower() == wanted]
 
     def target(self, source: str, rel_type: str) -> str | None:
         for rel in self.rels(source, rel_type):

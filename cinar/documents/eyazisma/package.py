@@ -1,8 +1,10 @@
 """Build and read e-Yazışma packages (.eyp), versions 1.x and 2.x.
 
-``build_package`` writes 2.x by default: UstYazi, Ustveri, BelgeHedef, Ekler, core
-properties, PaketOzeti (SHA-384 and SHA-512 per part) signed with CAdES, NihaiUstveri,
-NihaiOzet over everything and the institution's seal (Mühür) over NihaiOzet.
+``build_package`` writes 2.x by default: UstYazi, Ustveri (its DagitimListesi names the
+recipients; 2.x has no BelgeHedef), Ekler, core properties, PaketOzeti (SHA-384 and SHA-512
+per part) signed with CAdES, NihaiUstveri, NihaiOzet over everything and the institution's
+seal (Mühür) over NihaiOzet. 1.x adds BelgeHedef and BelgeImza, digests with SHA-256 (or
+SHA-512) and carries NihaiOzet and the seal (``/Muhurler/``) only when a seal is given.
 
 ``read_package`` refuses a package whose structure is unsafe or whose digests do not
 match (``EYPError`` subclasses, reason names the part) and otherwise returns it with the
@@ -50,6 +52,10 @@ from .xmlio import (
 )
 
 DEFAULT_DIGESTS = {1: ("sha256",), 2: ("sha384", "sha512")}
+# What each major version may be written with (ADR 0015): SHA-384 is a 2.x algorithm — the
+# 1.x API (Dpt.eYazisma) has none and other readers refuse it in 1.x as a critical error;
+# SHA-1 and RIPEMD-160 are read from old packages, never written.
+WRITABLE_DIGESTS = {1: ("sha256", "sha512"), 2: ("sha256", "sha384", "sha512")}
 SUPPORTED_VERSIONS = ("1.2", "1.3", "2.0", "2.1")
 
 
@@ -139,11 +145,15 @@ def build_package(
         raise ValueError(f"Unsupported e-Yazışma version {version!r}.")
     major = int(version.split(".")[0])
     algorithms = tuple(digests or DEFAULT_DIGESTS[major])
-    unknown = [a for a in algorithms if a not in c.DIGEST_URIS or a == "sha1"]
+    unknown = [a for a in algorithms if a not in WRITABLE_DIGESTS[min(major, 2)]]
     if unknown:
-        raise ValueError(f"Unsupported digest algorithm(s): {unknown}.")
-    if major >= 2 and (len(algorithms) < 2 or "sha512" not in algorithms):
-        raise ValueError("e-Yazışma 2.x needs two digest algorithms, one of them SHA-512.")
+        raise ValueError(f"Digest algorithm(s) not allowed in e-Yazışma {version}: {unknown}.")
+    if major >= 2 and (len(set(algorithms)) != 2 or "sha512" not in algorithms):
+        raise ValueError(
+            "e-Yazışma 2.x needs two different digest algorithms, one of them SHA-512."
+        )
+    if major == 1 and len(algorithms) != 1:
+        raise ValueError("e-Yazışma 1.x carries one digest per part.")
     ustveri = paket.ustveri
     try:
         uuid.UUID(ustveri.belge_id)
@@ -187,9 +197,9 @@ def build_package(
         c.CT_XML,
     )
     package.relate("", c.REL_USTVERI, c.PART_USTVERI, c.ID_USTVERI)
-    package.put(c.PART_BELGE_HEDEF, write_belge_hedef(paket.belge_hedefleri(), major), c.CT_XML)
-    package.relate("", c.REL_BELGE_HEDEF, c.PART_BELGE_HEDEF, c.ID_BELGE_HEDEF)
     if major == 1:
+        package.put(c.PART_BELGE_HEDEF, write_belge_hedef(paket.belge_hedefleri(), major), c.CT_XML)
+        package.relate("", c.REL_BELGE_HEDEF, c.PART_BELGE_HEDEF, c.ID_BELGE_HEDEF)
         package.put(c.PART_BELGE_IMZA, write_belge_imza(paket.imzalar), c.CT_XML)
         package.relate("", c.REL_BELGE_IMZA, c.PART_BELGE_IMZA, c.ID_BELGE_IMZA)
 
@@ -209,7 +219,9 @@ def build_package(
     )
     package.relate("", c.REL_CORE, core_name, "IdCore")
 
-    paket_ozeti_names = [c.PART_USTVERI, ust_yazi, c.PART_BELGE_HEDEF, *signed_parts]
+    paket_ozeti_names = [c.PART_USTVERI, ust_yazi, *signed_parts]
+    if major == 1:
+        paket_ozeti_names.insert(2, c.PART_BELGE_HEDEF)
     paket_ozeti = write_ozet(
         "PaketOzeti", ustveri.belge_id, _references(package, paket_ozeti_names, algorithms), major
     )
@@ -219,20 +231,18 @@ def build_package(
     package.put(c.PART_IMZA, signature, c.CT_OCTET)
     package.relate(c.PART_PAKET_OZETI, c.REL_IMZA, c.PART_IMZA, c.ID_IMZA)
 
-    if major >= 2:
-        package.put(
-            c.PART_NIHAI_USTVERI,
-            write_nihai_ustveri(ustveri.tarih or created, ustveri.belge_no, paket.imzalar),
-            c.CT_XML,
-        )
-        package.relate("", c.REL_NIHAI_USTVERI, c.PART_NIHAI_USTVERI, c.ID_NIHAI_USTVERI)
-        nihai_names = [
-            *paket_ozeti_names,
-            c.PART_PAKET_OZETI,
-            c.PART_IMZA,
-            c.PART_NIHAI_USTVERI,
-            core_name,
-        ]
+    if major >= 2 or seal_key_and_cert is not None:
+        if major >= 2:
+            package.put(
+                c.PART_NIHAI_USTVERI,
+                write_nihai_ustveri(ustveri.tarih or created, ustveri.belge_no, paket.imzalar),
+                c.CT_XML,
+            )
+            package.relate("", c.REL_NIHAI_USTVERI, c.PART_NIHAI_USTVERI, c.ID_NIHAI_USTVERI)
+            last = c.PART_NIHAI_USTVERI
+        else:  # 1.x: NihaiOzet is optional; written with a seal, it covers BelgeImza too
+            last = c.PART_BELGE_IMZA
+        nihai_names = [*paket_ozeti_names, c.PART_PAKET_OZETI, c.PART_IMZA, last, core_name]
         nihai_ozet = write_ozet(
             "NihaiOzet", ustveri.belge_id, _references(package, nihai_names, algorithms), major
         )
@@ -240,8 +250,9 @@ def build_package(
         package.relate("", c.REL_NIHAI_OZET, c.PART_NIHAI_OZET, c.ID_NIHAI_OZET)
         if seal_key_and_cert is not None:
             seal = cades.sign(nihai_ozet, seal_key_and_cert, detached=detached)
-            package.put(c.PART_MUHUR, seal, c.CT_OCTET)
-            package.relate(c.PART_NIHAI_OZET, c.REL_MUHUR, c.PART_MUHUR, c.ID_MUHUR)
+            muhur = c.PART_MUHUR if major >= 2 else c.PART_MUHUR_1X
+            package.put(muhur, seal, c.CT_OCTET)
+            package.relate(c.PART_NIHAI_OZET, c.REL_MUHUR, muhur, c.ID_MUHUR)
     return opc_module.write(package)
 
 
@@ -394,7 +405,9 @@ def read_package(
         missing_reason=_("The package carries no signature over PaketOzeti."),
     )
     if nihai_ozet_name is not None:
-        muhur_name = _related(package, nihai_ozet_name, c.REL_MUHUR, c.PART_MUHUR)
+        muhur_name = _related(package, nihai_ozet_name, c.REL_MUHUR, c.PART_MUHUR) or (
+            package.canonical(c.PART_MUHUR_1X) if package.get(c.PART_MUHUR_1X) else None
+        )
         seal_status, seal_reason, seal = _check(
             muhur_name,
             package,

@@ -89,7 +89,8 @@ def test_round_trip_keeps_every_piece_of_metadata(eyp, paket):
     assert parsed.core_version == "2.0"
     assert parsed.paket.ustveri == paket.ustveri
     assert parsed.paket.imzalar == paket.imzalar
-    assert parsed.paket.hedefler == tuple(d.taraf for d in paket.ustveri.dagitimlar)
+    assert parsed.paket.hedefler == ()  # 2.x has no BelgeHedef: the DagitimListesi names them
+    assert parsed.paket.belge_hedefleri() == tuple(d.taraf for d in paket.ustveri.dagitimlar)
     assert parsed.paket.ust_yazi == paket.ust_yazi
     assert [(e.ad, e.sira_no, e.icerik, e.id) for e in parsed.paket.ekler] == [
         (e.ad, e.sira_no, e.icerik, e.id) for e in paket.ekler
@@ -125,7 +126,6 @@ def test_layout_follows_the_guide(eyp):
     for name in (
         "_rels/.rels",
         "Ustveri/Ustveri.xml",
-        "BelgeHedef/BelgeHedef.xml",
         "PaketOzeti/PaketOzeti.xml",
         "PaketOzeti/_rels/PaketOzeti.xml.rels",
         "Imzalar/ImzaCades.imz",
@@ -208,7 +208,6 @@ def test_build_refuses_a_2x_package_without_sha512(paket, signer):
         "UstYazi/Ust_Yazi.pdf",
         "Ekler/pafta-2.pdf",
         "Ustveri/Ustveri.xml",
-        "BelgeHedef/BelgeHedef.xml",
     ],
 )
 def test_a_changed_part_refuses_the_package_naming_the_part(eyp, entry):
@@ -370,8 +369,8 @@ def test_unsigned_attachments_travel_outside_the_digests(paket, signer, seal):
 # ----------------------------------------------------------------------------- version 1.x
 
 
-def test_a_1x_package_with_sha384_and_no_nihai_ozet_reads(paket, signer):
-    data = build_package(paket, signer_key_and_cert=signer, version="1.3", digests=("sha384",))
+def test_a_1x_package_with_sha512_and_no_nihai_ozet_reads(paket, signer):
+    data = build_package(paket, signer_key_and_cert=signer, version="1.3", digests=("sha512",))
     files = entries(data)
 
     assert "NihaiOzet/NihaiOzet.xml" not in files
@@ -385,7 +384,7 @@ def test_a_1x_package_with_sha384_and_no_nihai_ozet_reads(paket, signer):
     parsed = read_package(data)
 
     assert parsed.version == "1.x"
-    assert parsed.digest_algorithms == ("sha384",)
+    assert parsed.digest_algorithms == ("sha512",)
     assert parsed.signature_status == SignatureStatus.VERIFIED
     assert parsed.seal_status == SignatureStatus.ABSENT
     assert parsed.paket.ustveri.belge_no == paket.ustveri.belge_no
@@ -396,7 +395,7 @@ def test_a_1x_package_with_sha384_and_no_nihai_ozet_reads(paket, signer):
 
 
 def test_a_1x_package_with_a_tampered_attachment_is_refused(paket, signer):
-    data = build_package(paket, signer_key_and_cert=signer, version="1.3", digests=("sha384",))
+    data = build_package(paket, signer_key_and_cert=signer, version="1.3", digests=("sha512",))
 
     with pytest.raises(EYPDigestMismatch) as refused:
         read_package(replaced(data, "Ekler/pafta-1.pdf", MINIMAL_PDF))
@@ -405,7 +404,7 @@ def test_a_1x_package_with_a_tampered_attachment_is_refused(paket, signer):
 
 
 def test_a_1x_package_with_a_flipped_signature_is_registered_unverified(paket, signer):
-    data = build_package(paket, signer_key_and_cert=signer, version="1.3", digests=("sha384",))
+    data = build_package(paket, signer_key_and_cert=signer, version="1.3", digests=("sha512",))
     files = entries(data)
 
     parsed = read_package(
