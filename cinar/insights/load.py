@@ -5,11 +5,13 @@ codes starting with ``Z``; process instances have business keys starting with ``
 ``load_delete`` removes exactly those rows. The data bypasses ``case_submit`` (no audit,
 no notifications, no engine).
 
-One generator (``_plans``) decides every application: its service (from the active
-catalogue), channel, times, the steps of its process with their waiting and working
-times, who did them, the citizen's rating. Two writers put the plans into the database:
-on PostgreSQL ``COPY … FROM STDIN`` (psycopg 3) straight into the cases, instances,
-work items and events tables; elsewhere (SQLite) ``bulk_create``.
+Two generators make the same kind of applications. On PostgreSQL the database draws them
+itself (``_sql_generate``: ``random()`` seeded with ``setseed``, ``generate_series``,
+temporary plan tables expanded by joins, four ``INSERT … SELECT``), so no row passes
+through Python — ADR 0034. Elsewhere (SQLite) ``_plans`` decides every application in
+Python (its service from the active catalogue, channel, times, the steps of its process
+with their waiting and working times, who did them, the citizen's rating) and
+``bulk_create`` writes them.
 
 Realism: office-hour arrivals on weekdays over ``days`` days, channel shares per service,
 completion times log-normal around 45 % of the legal duration (a late tail), open cases
@@ -22,6 +24,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import logging
 import random
 import re
 import time
@@ -30,7 +33,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import connection, models, transaction
+from django.db import DatabaseError, connection, models, transaction
 from django.utils import timezone
 
 from cinar.cases.models import Case, CaseStatus
@@ -45,6 +48,8 @@ from cinar.workflow.models import (
     WorkItem,
     WorkItemStatus,
 )
+
+log = logging.getLogger(__name__)
 
 SYNTHETIC = "insights.synthetic"
 KEY_PREFIX = "SYN-"
@@ -237,11 +242,8 @@ def load_generate(*, cases: int, seed: int = 0, days: int = 365, batch: int = 20
         return made
     bulk = _indexes_rebuilt_after() if _bulk(cases) else _nothing()
     with transaction.atomic(), bulk:
-        made = 0
-        while made < cases:
-            n = min(batch, cases - made)
-            _copy_batch(list(_plans(rng, targets, now, mornings, n)), run, made)
-            made += n
+        _sql_generate(targets, cases, seed, now, mornings, run)
+    made = cases
     if cases >= BULK_INDEX_THRESHOLD:  # a large write either way: fresh statistics
         _analyze(ProcessInstance, ProcessEvent)
         _analyze(Case, WorkItem, vacuum=not connection.in_atomic_block)
@@ -255,7 +257,8 @@ def _analyze(*tables: type[models.Model], vacuum: bool = False) -> None:
     their partial indexes alone (it cannot run inside a transaction)."""
     if connection.vendor != "postgresql":
         return
-    with connection.cursor() as c:
+    with connection.cursor() as cursor:
+        c = _Timed(cursor)
         for model in tables:
             table = connection.ops.quote_name(model._meta.db_table)
             c.execute(f"VACUUM ANALYZE {table}" if vacuum else f"ANALYZE {table}")
@@ -300,232 +303,347 @@ def _indexes_rebuilt_after() -> Iterator[None]:
         for name, _definition in saved:
             c.execute(f"DROP INDEX {name}")
     yield
-    with connection.cursor() as c:
+    with connection.cursor() as cursor:
+        c = _Timed(cursor)
         c.execute("SET LOCAL maintenance_work_mem = '256MB'")
         for _name, definition in saved:
             c.execute(definition)
 
 
-# --- PostgreSQL: COPY ------------------------------------------------------------------------
+# --- PostgreSQL: generated in SQL ------------------------------------------------------------
+#
+# The same model as ``_plans``, drawn by PostgreSQL's own ``random()`` (seeded with
+# ``setseed``) so that no row passes through Python: three small temporary tables describe
+# the services (``syn_target``: unit, process version, legal duration, 100 channel slots in
+# proportion to the channel weights, the unit's staff), their steps (``syn_step``) and the
+# weekday mornings (``syn_morning``); ``syn_case`` draws every application from
+# ``generate_series``, ``syn_item`` expands it into its steps (one join), and four
+# ``INSERT … SELECT`` write the instances, cases, work items and events. See ADR 0034.
+
+_TEMP = ("syn_target", "syn_step", "syn_morning", "syn_case", "syn_item")
 
 
-class _Stamp:
-    """Epoch seconds → PostgreSQL timestamptz text, cached per minute (fast enough for
-    tens of millions of values)."""
-
-    def __init__(self) -> None:
-        self.minutes: dict[int, str] = {}
-
-    def __call__(self, value: float | None) -> str:
-        if value is None:
-            return "\\N"
-        s = int(value)
-        m, sec = divmod(s, 60)
-        prefix = self.minutes.get(m)
-        if prefix is None:
-            prefix = time.strftime("%Y-%m-%d %H:%M", time.gmtime(m * 60))
-            self.minutes[m] = prefix
-        return f"{prefix}:{sec:02d}+00"
-
-
-def _default_text(f: models.Field[Any, Any], now: str) -> str:
+def _default_sql(f: models.Field[Any, Any]) -> str:
+    """A column we do not fill, as an SQL expression: its Django default (the database has
+    none of its own), the same for every row."""
     if isinstance(f, models.DateTimeField) and (f.auto_now or f.auto_now_add or f.has_default()):
-        return now if not f.null else "\\N"
+        return "NULL" if f.null else "now()"
     value = f.get_default()
     if value is None:
-        return "\\N"
+        return "NULL"
     if isinstance(f, models.JSONField):
-        return "{}" if value == {} else "[]" if value == [] else "{}"
+        return "'[]'::jsonb" if value == [] else "'{}'::jsonb"
     if isinstance(f, models.BooleanField):
-        return "t" if value else "f"
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    return str(value).replace("\\", "\\\\").replace("\t", " ").replace("\n", " ")
+        return "TRUE" if value else "FALSE"
+    text = value.isoformat() if isinstance(value, dt.date) else str(value)
+    return "CAST('{}' AS {})".format(text.replace("'", "''"), f.db_type(connection))
 
 
-class _Table:
-    """A COPY target: the columns we fill per row, then every other column's default."""
-
-    def __init__(self, model: type[models.Model], columns: list[str], now: str) -> None:
-        self.table = model._meta.db_table
-        rest = [
-            f for f in model._meta.concrete_fields if f.column not in columns and not f.primary_key
-        ]
-        self.columns = columns + [str(f.column) for f in rest]
-        self.tail = "".join("\t" + _default_text(f, now) for f in rest) + "\n"
-
-    def copy(self, cursor: Any, rows: list[str]) -> None:
-        cols = ", ".join(connection.ops.quote_name(c) for c in self.columns)
-        with cursor.copy(f"COPY {connection.ops.quote_name(self.table)} ({cols}) FROM STDIN") as cp:
-            for i in range(0, len(rows), 5000):
-                cp.write("".join(rows[i : i + 5000]))
+def _insert(model: type[models.Model], filled: dict[str, str], source: str) -> str:
+    """``INSERT INTO <model> (<filled>, <the rest>) SELECT <expressions>, <defaults> <source>``."""
+    q = connection.ops.quote_name
+    rest = [f for f in model._meta.concrete_fields if f.column not in filled and not f.primary_key]
+    columns = [*filled, *(str(f.column) for f in rest)]
+    exprs = [*filled.values(), *(_default_sql(f) for f in rest)]
+    return (
+        f"INSERT INTO {q(model._meta.db_table)} ({', '.join(q(c) for c in columns)}) "
+        f"SELECT {', '.join(exprs)} {source}"
+    )
 
 
-def _text(value: str) -> str:
-    return value.replace("\\", "\\\\").replace("\t", " ").replace("\n", " ")
+def _slots(values: list[Any], weights: list[int] | tuple[int, ...], n: int = 100) -> list[Any]:
+    """``n`` slots filled in proportion to ``weights``: a uniform pick of a slot is a
+    weighted pick of a value (to 1/n), and costs one array subscript in SQL."""
+    total = sum(weights)
+    out: list[Any] = []
+    acc = 0.0
+    for value, w in zip(values, weights, strict=True):
+        acc += w * n / total
+        out.extend([value] * (round(acc) - len(out)))
+    return out[:n] + [values[-1]] * (n - len(out))
+
+
+class _Timed:
+    """A cursor that logs each statement's time (``DEBUG`` on ``cinar.insights.load``)."""
+
+    def __init__(self, cursor: Any) -> None:
+        self.cursor = cursor
+
+    def execute(self, sql: str, params: Any = None) -> None:
+        started = time.perf_counter()
+        self.cursor.execute(sql, params)
+        log.debug("%.2f s %s", time.perf_counter() - started, " ".join(sql.split())[:60])
+
+    def executemany(self, sql: str, params: Any) -> None:
+        self.cursor.executemany(sql, params)
+
+    def fetchone(self) -> Any:
+        return self.cursor.fetchone()
 
 
 def _skip_fk_checks(cursor: Any) -> None:
     """Skip the foreign-key triggers for this transaction when the role may (superuser:
     ``session_replication_role = replica``). Every reference is valid by construction —
-    the instances are made in the same batch, services, units, versions and staff are read
-    from the database — and checking 10 million deferred references at commit costs more
-    than writing the rows. Other roles load with the checks (slower, same rows)."""
+    the instances are made in the same statement, services, units, versions and staff are
+    read from the database — and checking 10 million references costs more than writing
+    the rows. Other roles load with the checks (slower, same rows)."""
     cursor.execute("SELECT rolsuper FROM pg_roles WHERE rolname = current_user")
     row = cursor.fetchone()
     if row and row[0]:
         cursor.execute("SET LOCAL session_replication_role = replica")
 
 
-def _nextvals(cursor: Any, model: type[models.Model], n: int) -> list[int]:
-    table = model._meta.db_table
-    cursor.execute(
-        "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)", [table, n]
-    )
-    return [r[0] for r in cursor.fetchall()]
-
-
-def _copy_batch(plans: list[Plan], run: str, offset: int) -> None:
-    stamp = _Stamp()
-    now = stamp(time.time())
-    n_inst = sum(1 for p in plans if p.target.version is not None)
-    inst_t = _Table(
-        ProcessInstance,
-        [
-            "id",
-            "version_id",
-            "status",
-            "business_key",
-            "started_at",
-            "ended_at",
-            "responsible_unit_id",
-            "due_at",
-        ],
-        now,
-    )
-    case_t = _Table(
-        Case,
-        [
-            "id",
-            "tracking_code",
-            "service_id",
-            "channel",
-            "status",
-            "responsible_unit_id",
-            "process_instance_id",
-            "received_at",
-            "due_at",
-            "closed_at",
-            "idempotency_scope",
-            "idempotency_key",
-            "applicant_first_name",
-            "applicant_last_name",
-            "rating",
-            "rated_at",
-        ],
-        now,
-    )
-    item_t = _Table(
-        WorkItem,
-        [
-            "instance_id",
-            "task_id",
-            "element_id",
-            "title",
-            "status",
-            "unit_id",
-            "assignee_id",
-            "completed_by_id",
-            "created_at",
-            "claimed_at",
-            "completed_at",
-            "due_at",
-        ],
-        now,
-    )
-    event_t = _Table(
-        ProcessEvent,
-        [
-            "instance_id",
-            "version_id",
-            "kind",
-            "element_id",
-            "element_name",
-            "element_type",
-            "actor_id",
-            "at",
-        ],
-        now,
-    )
-    with connection.cursor() as c:
-        raw = c.cursor
-        _skip_fk_checks(raw)
-        ids = iter(_nextvals(raw, ProcessInstance, n_inst)) if n_inst else iter(())
-        case_ids = _nextvals(raw, Case, len(plans))
-        instances: list[str] = []
-        cases: list[str] = []
-        items: list[str] = []
-        events: list[str] = []
-        names: dict[str, str] = {}
-        rng = random.Random(offset)
-        done_s, running_s = InstanceStatus.COMPLETED, InstanceStatus.RUNNING
-        closed_s, open_s = CaseStatus.CLOSED.value, CaseStatus.IN_PROGRESS.value
-        N = "\\N"
-        for i, p in enumerate(plans):
-            t = p.target
-            key = f"{KEY_PREFIX}{run}-{offset + i}"
-            unit = t.service.unit_id
-            closed = p.closed is not None
-            inst = N
-            if t.version is not None:
-                inst = str(next(ids))
-                version = t.version.pk
-                instances.append(
-                    f"{inst}\t{version}\t{(done_s if closed else running_s).value}"
-                    f"\t{key}\t{stamp(p.received)}\t{stamp(p.closed)}\t{unit}\t{stamp(p.due)}"
-                    + inst_t.tail
+def _sql_generate(
+    targets: list[Target], cases: int, seed: int, now: float, mornings: list[float], run: str
+) -> None:
+    with connection.cursor() as cursor:
+        c = _Timed(cursor)
+        _skip_fk_checks(c)
+        c.execute("SET LOCAL work_mem = '256MB'")
+        with contextlib.suppress(DatabaseError), transaction.atomic():
+            # Temporary tables in memory; refused once this session has used any.
+            c.execute("SET LOCAL temp_buffers = '1GB'")
+        for name in _TEMP:
+            c.execute(f"DROP TABLE IF EXISTS {name}")
+        c.execute(
+            "CREATE TEMP TABLE syn_target (i int PRIMARY KEY, service_id bigint, unit_id bigint,"
+            " version_id bigint, legal float8, slots text[], staff bigint[]) ON COMMIT DROP"
+        )
+        c.execute(
+            "CREATE TEMP TABLE syn_step (ti int, ord int, element text, name text,"
+            " weight float8, due float8, skip float8, staff bigint[]) ON COMMIT DROP"
+        )
+        c.execute("CREATE TEMP TABLE syn_morning (i int PRIMARY KEY, at float8) ON COMMIT DROP")
+        c.executemany(
+            "INSERT INTO syn_target VALUES (%s, %s, %s, %s, %s, %s, %s)",
+            [
+                (
+                    i,
+                    t.service.pk,
+                    t.service.unit_id,
+                    t.version.pk if t.version else None,
+                    float(t.service.completion_days or 30),
+                    _slots(t.channels, t.weights),
+                    t.staff,
                 )
-                events.append(
-                    f"{inst}\t{version}\tcreated\t\t\t\t{N}\t{stamp(p.received)}" + event_t.tail
+                for i, t in enumerate(targets)
+            ],
+        )
+        c.executemany(
+            "INSERT INTO syn_step VALUES (%s, %s, %s, %s, %s, %s, %s, %s)",
+            [
+                (
+                    i,
+                    k,
+                    s.element,
+                    s.name[:255],
+                    s.weight,
+                    s.due_days,
+                    OPTIONAL_STEPS.get(s.element, 0.0),
+                    t.staff,
                 )
-                for it in p.items:
-                    name = names.get(it.name)
-                    if name is None:
-                        name = names[it.name] = _text(it.name[:255])
-                    done = it.completed is not None
-                    person = N if it.person is None else str(it.person)
-                    items.append(
-                        f"{inst}\t{rng.getrandbits(128):032x}\t{it.element}\t{name}"
-                        f"\t{'completed' if done else 'claimed' if it.claimed else 'ready'}\t{unit}"
-                        f"\t{person}\t{person if done else N}\t{stamp(it.created)}"
-                        f"\t{stamp(it.claimed)}\t{stamp(it.completed)}\t{stamp(it.due)}"
-                        + item_t.tail
-                    )
-                    events.append(
-                        f"{inst}\t{version}\ttask_ready\t{it.element}\t{name}\tUserTask\t{N}"
-                        f"\t{stamp(it.created)}" + event_t.tail
-                    )
-                    if done:
-                        events.append(
-                            f"{inst}\t{version}\ttask_completed\t{it.element}\t{name}\tUserTask"
-                            f"\t{person}\t{stamp(it.completed)}" + event_t.tail
-                        )
-                if closed:
-                    events.append(
-                        f"{inst}\t{version}\tcompleted\t\t\t\t{N}\t{stamp(p.closed)}" + event_t.tail
-                    )
-            rating = N if p.rating is None else str(p.rating)
-            rated = N if p.rating is None else stamp((p.closed or 0) + 7200)
-            cases.append(
-                f"{case_ids[i]}\tZ{case_ids[i]:010d}\t{t.service.pk}\t{p.channel}"
-                f"\t{closed_s if closed else open_s}\t{unit}\t{inst}"
-                f"\t{stamp(p.received)}\t{stamp(p.due)}\t{stamp(p.closed)}\t{SYNTHETIC}\t{key}"
-                f"\tSentetik\tBaşvuru\t{rating}\t{rated}" + case_t.tail
+                for i, t in enumerate(targets)
+                for k, s in enumerate(t.steps)
+                if t.version is not None
+            ],
+        )
+        c.execute(
+            "INSERT INTO syn_morning SELECT k - 1, at FROM unnest(%s::float8[])"
+            " WITH ORDINALITY AS u(at, k)",
+            [mornings],
+        )
+        c.execute("ANALYZE syn_target")
+        c.execute("ANALYZE syn_step")
+        c.execute("SELECT setseed(%s)", [(seed % 1_000_003) / 1_000_003])
+        p = {
+            "n": cases,
+            "nt": len(targets),
+            "nm": len(mornings),
+            "now": now,
+            "scale": 0.45 * CALENDAR * DAY,
+            "legal": CALENDAR * DAY,
+            "rated": RATED_SHARE,
+            "ratings": _slots([1, 2, 3, 4, 5], RATING_WEIGHTS),
+            "run": f"{KEY_PREFIX}{run}-",
+            "instances": ProcessInstance._meta.db_table,
+            "cases": Case._meta.db_table,
+            "k_created": EventKind.CREATED.value,
+            "k_ready": EventKind.TASK_READY.value,
+            "k_done": EventKind.TASK_COMPLETED.value,
+            "k_completed": EventKind.COMPLETED.value,
+        }
+        # Every application: service, arrival (a weekday morning plus a triangular
+        # 0–540 min, mode 150), completion span (log-normal around 45 % of the legal
+        # duration), channel and rating draws, and its instance and case ids.
+        c.execute(
+            """
+            CREATE TEMP TABLE syn_case ON COMMIT DROP AS
+            WITH r AS MATERIALIZED (
+                SELECT g, floor(random() * %(nt)s)::int AS ti, floor(random() * %(nm)s)::int AS mi,
+                       random() AS tri, random() AS u1, random() AS u2, random() AS ch,
+                       random() AS rr, random() AS rv, random() AS early
+                FROM generate_series(0, %(n)s - 1) AS g
+            ), a AS (
+                SELECT r.*, t.service_id, t.unit_id, t.version_id, t.legal,
+                       t.slots[1 + floor(r.ch * 100)::int] AS channel,
+                       m.at + 60 * CASE WHEN r.tri < 150.0 / 540
+                           THEN sqrt(r.tri * 150 * 540)
+                           ELSE 540 - sqrt((1 - r.tri) * 390 * 540) END AS arrival,
+                       exp(0.6 * sqrt(-2 * ln(1 - r.u1)) * cos(2 * pi() * r.u2))
+                           * t.legal * %(scale)s AS span
+                FROM r JOIN syn_target t ON t.i = r.ti JOIN syn_morning m ON m.i = r.mi
             )
-        inst_t.copy(raw, instances)
-        case_t.copy(raw, cases)
-        item_t.copy(raw, items)
-        event_t.copy(raw, events)
+            SELECT g, ti, service_id, unit_id, version_id, channel, span,
+                   CASE WHEN arrival >= %(now)s THEN %(now)s - 60 - early * 3540
+                        ELSE arrival END AS received,
+                   legal * %(legal)s AS legal_s, rr, rv,
+                   CASE WHEN version_id IS NOT NULL
+                        THEN nextval(pg_get_serial_sequence(%(instances)s, 'id')) END AS inst,
+                   nextval(pg_get_serial_sequence(%(cases)s, 'id')) AS id
+            FROM a
+            """,
+            p,
+        )
+        # Every step of every application with a process: its share of the span
+        # (weight × log-normal noise), cumulated in step order; steps not yet begun are
+        # dropped, the one running at ``now`` stays open.
+        c.execute(
+            """
+            CREATE TEMP TABLE syn_item ON COMMIT DROP AS
+            WITH x AS MATERIALIZED (
+                SELECT c.inst, c.version_id, c.unit_id, c.received, c.span, s.ord, s.element,
+                       s.name, s.due, s.skip, random() AS r_skip, random() AS r_claim,
+                       s.staff[1 + floor(random() * cardinality(s.staff))::int] AS person,
+                       s.weight * exp(0.4 * sqrt(-2 * ln(1 - random()))
+                           * cos(2 * pi() * random())) AS share
+                FROM syn_case c JOIN syn_step s ON s.ti = c.ti
+                WHERE c.inst IS NOT NULL
+            ), y AS (
+                SELECT x.*, sum(share) OVER (PARTITION BY inst ORDER BY ord) AS cum,
+                       sum(share) OVER (PARTITION BY inst) AS total
+                FROM x WHERE r_skip >= skip
+            ), z AS (
+                SELECT y.*, received + span * (cum - share) / total AS created,
+                       received + span * cum / total AS ends
+                FROM y
+            )
+            SELECT inst, version_id, unit_id, element, name, person, created,
+                   CASE WHEN ends <= %(now)s THEN ends END AS completed,
+                   CASE WHEN created + (ends - created) * (0.2 + 0.6 * r_claim) < %(now)s
+                        THEN created + (ends - created) * (0.2 + 0.6 * r_claim) END AS claimed,
+                   created + due * %(legal)s AS due
+            FROM z WHERE created <= %(now)s
+            """,
+            p,
+        )
+        closed = "c.received + c.span <= %(now)s"
+        c.execute(
+            _insert(
+                ProcessInstance,
+                {
+                    "id": "c.inst",
+                    "version_id": "c.version_id",
+                    "status": f"CASE WHEN {closed} THEN '{InstanceStatus.COMPLETED.value}'"
+                    f" ELSE '{InstanceStatus.RUNNING.value}' END",
+                    "business_key": "%(run)s || c.g",
+                    "started_at": "to_timestamp(c.received)",
+                    "ended_at": f"CASE WHEN {closed} THEN to_timestamp(c.received + c.span) END",
+                    "responsible_unit_id": "c.unit_id",
+                    "due_at": "to_timestamp(c.received + c.legal_s)",
+                },
+                "FROM syn_case c WHERE c.inst IS NOT NULL",
+            ),
+            p,
+        )
+        rated = f"{closed} AND c.rr < %(rated)s"
+        c.execute(
+            _insert(
+                Case,
+                {
+                    "id": "c.id",
+                    "tracking_code": "'Z' || lpad(c.id::text, 10, '0')",
+                    "service_id": "c.service_id",
+                    "channel": "c.channel",
+                    "status": f"CASE WHEN {closed} THEN '{CaseStatus.CLOSED.value}'"
+                    f" ELSE '{CaseStatus.IN_PROGRESS.value}' END",
+                    "responsible_unit_id": "c.unit_id",
+                    "process_instance_id": "c.inst",
+                    "received_at": "to_timestamp(c.received)",
+                    "due_at": "to_timestamp(c.received + c.legal_s)",
+                    "closed_at": f"CASE WHEN {closed} THEN to_timestamp(c.received + c.span) END",
+                    "idempotency_scope": f"'{SYNTHETIC}'",
+                    "idempotency_key": "%(run)s || c.g",
+                    "applicant_first_name": "'Sentetik'",
+                    "applicant_last_name": "'Başvuru'",
+                    "rating": f"CASE WHEN {rated}"
+                    " THEN (%(ratings)s::smallint[])[1 + floor(c.rv * 100)::int] END",
+                    "rated_at": f"CASE WHEN {rated}"
+                    " THEN to_timestamp(c.received + c.span + 7200) END",
+                },
+                "FROM syn_case c",
+            ),
+            p,
+        )
+        c.execute(
+            _insert(
+                WorkItem,
+                {
+                    "instance_id": "i.inst",
+                    "task_id": "gen_random_uuid()",
+                    "element_id": "i.element",
+                    "title": "i.name",
+                    "status": "CASE WHEN i.completed IS NOT NULL THEN 'completed'"
+                    " WHEN i.claimed IS NOT NULL THEN 'claimed' ELSE 'ready' END",
+                    "unit_id": "i.unit_id",
+                    "assignee_id": "i.person",
+                    "completed_by_id": "CASE WHEN i.completed IS NOT NULL THEN i.person END",
+                    "created_at": "to_timestamp(i.created)",
+                    "claimed_at": "to_timestamp(i.claimed)",
+                    "completed_at": "to_timestamp(i.completed)",
+                    "due_at": "to_timestamp(i.due)",
+                },
+                "FROM syn_item i",
+            ),
+            p,
+        )
+        # The events: created and (closed) completed per instance, task_ready and
+        # (done) task_completed per step.
+        c.execute(
+            _insert(
+                ProcessEvent,
+                {
+                    "instance_id": "e.inst",
+                    "version_id": "e.version_id",
+                    "kind": "e.kind",
+                    "element_id": "e.element",
+                    "element_name": "e.name",
+                    "element_type": "e.type",
+                    "actor_id": "e.actor",
+                    "at": "to_timestamp(e.at)",
+                },
+                """FROM (
+                    SELECT c.inst, c.version_id, %(k_created)s AS kind,
+                           '' AS element, '' AS name, '' AS type, NULL::bigint AS actor,
+                           c.received AS at
+                    FROM syn_case c WHERE c.inst IS NOT NULL
+                    UNION ALL
+                    SELECT i.inst, i.version_id, %(k_ready)s, i.element,
+                           i.name, 'UserTask', NULL, i.created
+                    FROM syn_item i
+                    UNION ALL
+                    SELECT i.inst, i.version_id, %(k_done)s, i.element,
+                           i.name, 'UserTask', i.person, i.completed
+                    FROM syn_item i WHERE i.completed IS NOT NULL
+                    UNION ALL
+                    SELECT c.inst, c.version_id, %(k_completed)s, '', '', '',
+                           NULL, c.received + c.span
+                    FROM syn_case c WHERE c.inst IS NOT NULL AND c.received + c.span <= %(now)s
+                ) AS e""",
+            ),
+            p,
+        )
+        for name in ("syn_item", "syn_case"):
+            c.execute(f"DROP TABLE {name}")
 
 
 # --- other databases: bulk_create -------------------------------------------------------------
