@@ -1,7 +1,7 @@
 """Insights (issue 6) on PostgreSQL, in a scratch database of its own
 (``cinar_bench_insights``: migrated, demo catalogue seeded, dropped afterwards):
 
-- ``generate_load`` rate, cases/s, wall clock of the whole command (COPY of cases,
+- ``generate_load`` rate, cases/s, wall clock of the whole command (drawn in SQL: cases,
   instances, work items, events; commit; secondary index rebuild) — target ≥ 20,000/s;
   and end to end with the rollups built;
 - dashboard p50/p95 from the rollups (all units over a year, all units over 30 days, one
@@ -70,7 +70,7 @@ def run(ctx: Context) -> list[Result]:
     results = [
         Result(
             key="insights.generate_load",
-            name=f"generate_load --cases {cases} (COPY, commit, indexes)",
+            name=f"generate_load --cases {cases} (SQL draw, commit, indexes)",
             value=load_rate,
             unit="cases/s",
             limit=None,

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import logging
 import time
 from typing import Any
 
@@ -32,6 +33,13 @@ class Command(BaseCommand):
             if not options["no_rollups"]:
                 rollups_rebuild()
             return
+        if options["verbosity"] >= 2:
+            # Each statement of the PostgreSQL generator with its time.
+            handler = logging.StreamHandler(self.stdout)
+            handler.setFormatter(logging.Formatter("  %(message)s"))
+            logger = logging.getLogger("cinar.insights.load")
+            logger.addHandler(handler)
+            logger.setLevel(logging.DEBUG)
         started = time.perf_counter()
         n = load_generate(cases=options["cases"], seed=options["seed"], days=options["days"])
         loaded = time.perf_counter() - started
