@@ -4,16 +4,20 @@
 from __future__ import annotations
 
 import datetime as dt
+import threading
+import time
 from collections.abc import Sequence
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Permission
+from django.contrib.auth.models import Group, Permission
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
+from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -38,18 +42,20 @@ from cinar.cases.sync import (
     notify,
 )
 from cinar.cases.types import ApplicantInput, Location
-from cinar.catalog.models import Channel, Service
-from cinar.catalog.queries import service_form_validate
+from cinar.catalog.attributes import AttributeSpec, form_data_validate, service_form_specs
+from cinar.catalog.models import AttributeValue, Channel, Service, ServiceAttribute
 from cinar.core.identity_numbers import is_valid_tckn, is_valid_vkn
 from cinar.documents.actions import SenderInput, document_register_incoming
+from cinar.documents.models import FilePlanCode
 from cinar.documents.permissions import DocumentPermission
 from cinar.integrations.kps import identity_registry
 from cinar.integrations.kps.protocol import LifeStatus
 from cinar.integrations.mersis import company_registry
 from cinar.integrations.registry import IntegrationError
+from cinar.organization.models import RoleAssignment
 from cinar.organization.queries import is_staff_user, user_has_permission
 from cinar.workflow.actions import process_instance_message, process_instance_start
-from cinar.workflow.models import ProcessVersion
+from cinar.workflow.models import ProcessDefinition, ProcessVersion
 from cinar.workflow.queries import process_instance_waiting_messages, process_version_active
 
 __all__ = [
@@ -76,6 +82,105 @@ _KPS_PURPOSE = "Application registration (başvuru kaydı)"
 
 class _Conflict(Exception):
     pass
+
+
+# --- the intake cache ----------------------------------------------------------------------------
+#
+# What every submission reads but almost never changes: the service with its active process
+# version and form, the intake account (with Django's permission cache on it) and the file
+# plan code of registrations. Read once per process and kept for a few seconds
+# (``CINAR_CASES_INTAKE_CACHE_SECONDS``, default 10; 0 turns the cache off). A change saved
+# in this process clears it at once (and again at commit); other processes see the change
+# when their copy expires. Why this is safe and what it saves: ADR 0036.
+
+
+@dataclass(frozen=True)
+class _ServiceEntry:
+    service: Service | None
+    version: ProcessVersion | None
+    specs: tuple[AttributeSpec, ...]
+
+
+class _IntakeCache:
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._entries: dict[str, tuple[float, Any]] = {}
+
+    @staticmethod
+    def _ttl() -> float:
+        return float(getattr(settings, "CINAR_CASES_INTAKE_CACHE_SECONDS", 10))
+
+    def get(self, key: str, load: Any) -> Any:
+        ttl = self._ttl()
+        if ttl <= 0:
+            return load()
+        now = time.monotonic()
+        hit = self._entries.get(key)
+        if hit is not None and hit[0] > now:
+            return hit[1]
+        value = load()
+        if value is None:
+            return None  # not there (yet): asked again next time
+        with self._lock:
+            self._entries[key] = (now + ttl, value)
+        return value
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
+
+_intake = _IntakeCache()
+
+
+def intake_cache_clear(**_kwargs: Any) -> None:
+    """Forget what submissions cached (signal receiver; also for tests)."""
+    _intake.clear()
+    if transaction.get_connection().in_atomic_block:
+        # A reader between this save and the commit may cache the old rows again.
+        transaction.on_commit(_intake.clear)
+
+
+for _model in (
+    Service,
+    ServiceAttribute,
+    AttributeValue,
+    ProcessDefinition,
+    ProcessVersion,
+    FilePlanCode,
+    RoleAssignment,
+    get_user_model(),
+):
+    post_save.connect(intake_cache_clear, sender=_model, dispatch_uid=f"cases.intake.{_model}")
+    post_delete.connect(intake_cache_clear, sender=_model, dispatch_uid=f"cases.intake-{_model}")
+for _through in (get_user_model().user_permissions.through, Group.permissions.through):
+    m2m_changed.connect(intake_cache_clear, sender=_through, dispatch_uid=f"cases.m2m.{_through}")
+
+
+def _service_entry(code: str) -> _ServiceEntry:
+    def load() -> _ServiceEntry:
+        service = (
+            Service.objects.select_related("unit", "category")
+            .filter(code=code, is_active=True)
+            .first()
+        )
+        if service is None:
+            return _ServiceEntry(None, None, ())
+        version = process_version_active(key=service.process_key) if service.process_key else None
+        return _ServiceEntry(service, version, tuple(service_form_specs(service=service)))
+
+    entry: _ServiceEntry = _intake.get(f"service:{code}", load)
+    return entry
+
+
+def _file_plan_code() -> FilePlanCode | str:
+    code = str(getattr(settings, "CINAR_CASES_FILE_PLAN_CODE", "000"))
+    found = _intake.get(
+        f"fileplan:{code}",
+        lambda: FilePlanCode.objects.filter(code=code, is_active=True).first(),
+    )
+    # Not found: the registration reports it in its own words.
+    return found if found is not None else code
 
 
 # --- helpers -----------------------------------------------------------------------------------
@@ -107,7 +212,11 @@ def _registrar(actor: Any, unit: Any) -> Any:
         return actor
     username = getattr(settings, "CINAR_CASES_REGISTRAR_USERNAME", "cinar-basvuru")
     user_model: Any = get_user_model()
-    registrar = user_model.objects.filter(username=username).first()
+    # Cached with the intake cache: the same object keeps Django's permission cache, so
+    # the registration's check of its permission does not read it again (ADR 0036).
+    registrar = _intake.get(
+        f"registrar:{username}", lambda: user_model.objects.filter(username=username).first()
+    )
     if registrar is None:
         registrar = user_model(
             username=username,
@@ -152,15 +261,12 @@ def _company_sender(case: Case) -> SenderInput:
 
 def _check_service(
     *, actor: Any, service_code: str, channel: str
-) -> tuple[Service, ProcessVersion]:
-    """The service and the process version an application to it starts."""
+) -> tuple[Service, ProcessVersion, tuple[AttributeSpec, ...]]:
+    """The service, the process version an application to it starts, and its form."""
     if channel not in Channel.values:
         raise ValidationError({"channel": _("Unknown channel.")}, code="unknown_channel")
-    service = (
-        Service.objects.select_related("unit", "category")
-        .filter(code=(service_code or "").strip(), is_active=True)
-        .first()
-    )
+    entry = _service_entry((service_code or "").strip())
+    service = entry.service
     staff = is_staff_user(actor)
     if service is None or (not service.is_public and (not staff or channel in CITIZEN_CHANNELS)):
         raise ValidationError({"service": _("No such service.")}, code="unknown_service")
@@ -170,13 +276,12 @@ def _check_service(
         raise ValidationError(
             {"channel": _("This service is not offered on this channel.")}, code="channel"
         )
-    version = process_version_active(key=service.process_key) if service.process_key else None
-    if version is None:
+    if entry.version is None:
         raise ValidationError(
             {"service": _("This service does not accept applications here yet.")},
             code="no_process",
         )
-    return service, version
+    return service, entry.version, entry.specs
 
 
 def _resolve_applicant(*, actor: Any, applicant: ApplicantInput, channel: str) -> dict[str, Any]:
@@ -336,18 +441,26 @@ def case_submit(
     key = (idempotency_key or "").strip()
     if not key or len(key) > 200:
         raise ValidationError({"idempotency_key": _("Give an idempotency key (1–200 characters).")})
-    service, version = _check_service(actor=actor, service_code=service_code, channel=channel)
+    service, version, specs = _check_service(
+        actor=actor, service_code=service_code, channel=channel
+    )
     fields = _resolve_applicant(actor=actor, applicant=applicant, channel=channel)
     scope = _idempotency_scope(channel, fields, actor)
-    existing = Case.objects.filter(idempotency_scope=scope, idempotency_key=key).first()
-    if existing is not None:
-        return existing
-    clean_form = _json_safe(service_form_validate(service=service, data=form_data or {}))
-    place = _check_location(location)
-    files = uploads_check(list(attachments))
-    text = (description or "").strip()
-    if len(text) > 5000:
-        raise ValidationError({"description": _("Keep the description under 5000 characters.")})
+    # A repeated key is found by the case's unique (scope, key) constraint at its INSERT,
+    # the first statement of the transaction, rather than by a look-up before every
+    # submission; only a retry whose input no longer passes the checks looks it up here.
+    try:
+        clean_form = _json_safe(form_data_validate(specs, form_data or {}))
+        place = _check_location(location)
+        files = uploads_check(list(attachments))
+        text = (description or "").strip()
+        if len(text) > 5000:
+            raise ValidationError({"description": _("Keep the description under 5000 characters.")})
+    except ValidationError:
+        existing = Case.objects.filter(idempotency_scope=scope, idempotency_key=key).first()
+        if existing is not None:
+            return existing
+        raise
     for _attempt in range(5):
         try:
             return _create(
@@ -458,7 +571,7 @@ def _create(
             subject=f"{service.name} ({case.tracking_code})"[:300],
             document_date=timezone.localdate(),
             sender=sender,
-            file_plan_code=getattr(settings, "CINAR_CASES_FILE_PLAN_CODE", "000"),
+            file_plan_code=_file_plan_code(),
             channel=_document_channel(channel),
             sender_number=case.tracking_code,
             body_text="\n".join(

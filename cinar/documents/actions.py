@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 
 from cinar.audit.actions import audit_record
 from cinar.core.identity_numbers import validate_tckn
+from cinar.core.turkish import tr_search_fold
 from cinar.documents import crypto
 from cinar.documents.codes import verification_code_new
 from cinar.documents.files import CheckedFile, check_file
@@ -60,7 +61,12 @@ from cinar.documents.queries import (
     open_steps,
     viewer_for,
 )
-from cinar.documents.search import document_search_text, search_index_write
+from cinar.documents.search import (
+    document_search_text,
+    is_postgres,
+    search_index_write,
+    search_vector_expression,
+)
 from cinar.organization.models import DelegationScope, Unit
 from cinar.organization.queries import (
     delegations_acting_for,
@@ -441,10 +447,31 @@ def document_register_incoming(
         sender if isinstance(sender, Correspondent) else correspondent_resolve(sender=sender)
     )
     reg_unit: Any = numbering_unit(unit)
+    body_html = sanitize_html(body_text)
+    sender_number = " ".join(sender_number.split())[:100]
+    sender_text = " ".join(
+        p
+        for p in (correspondent.name, correspondent.detsis_number, correspondent.mersis_number)
+        if p
+    )
     with transaction.atomic(savepoint=bool(references)):
         year = current_year()
         sequence = sequence_next(unit_id=reg_unit.pk, year=year, kind=SequenceKind.INCOMING)
+        registration_number = f"G-{reg_unit.detsis_number}-{year}-{sequence}"
+        # The search text (and on PostgreSQL its vector) is written by the INSERT itself,
+        # from what the registration has in hand (its attachments' names and texts too),
+        # not by two UPDATEs after it (ADR 0036).
+        search_text = document_search_text(
+            subject=subject,
+            numbers=[registration_number, sender_number, code.code],
+            sender=sender_text,
+            body_html=body_html,
+            attachment_texts=[f.name for f in files] + [f.text for f in files if f.text],
+            extra=[],  # recipients: none on an incoming document
+        )
         document = Document.objects.create(
+            search_text=tr_search_fold(search_text),
+            search_vector=search_vector_expression(search_text) if is_postgres() else None,
             direction=Direction.INCOMING,
             subject=subject,
             document_date=document_date,
@@ -456,12 +483,12 @@ def document_register_incoming(
             due_date=due_date,
             channel=channel,
             sender=correspondent,
-            sender_number=" ".join(sender_number.split())[:100],
-            body_html=sanitize_html(body_text),
+            sender_number=sender_number,
+            body_html=body_html,
             registration_unit=reg_unit,
             registration_year=year,
             registration_sequence=sequence,
-            registration_number=f"G-{reg_unit.detsis_number}-{year}-{sequence}",
+            registration_number=registration_number,
             registered_at=timezone.now(),
             created_by=actor,
         )
@@ -477,30 +504,6 @@ def document_register_incoming(
             subject=document.subject,
             body_html=document.body_html,
             author=actor,
-        )
-        search_index_write(
-            document_id=document.pk,
-            text=document_search_text(
-                subject=document.subject,
-                numbers=[
-                    document.number or "",
-                    document.registration_number or "",
-                    document.sender_number,
-                    code.code,
-                ],
-                sender=" ".join(
-                    p
-                    for p in (
-                        correspondent.name,
-                        correspondent.detsis_number,
-                        correspondent.mersis_number,
-                    )
-                    if p
-                ),
-                body_html=document.body_html,
-                attachment_texts=[f.name for f in files] + [f.text for f in files if f.text],
-                extra=[],  # recipients: none on an incoming document
-            ),
         )
         audit_record(
             actor=actor,

@@ -16,6 +16,7 @@ from typing import Any
 from django.contrib.postgres.search import SearchQuery
 from django.db import connection
 from django.db.models import Q, QuerySet
+from django.db.models.expressions import RawSQL
 from django.utils.html import strip_tags
 
 from cinar.core.turkish import tr_lower, tr_search_fold
@@ -99,19 +100,23 @@ def is_postgres() -> bool:
     return connection.vendor == "postgresql"
 
 
+def search_vector_expression(text: str) -> RawSQL:
+    """PostgreSQL: the search vector of ``text``, as an expression an INSERT or UPDATE
+    can write: ``to_tsvector('turkish', text) || to_tsvector('turkish', folded text)``."""
+    return RawSQL(
+        "to_tsvector('turkish', %s) || to_tsvector('turkish', %s)", [text, tr_search_fold(text)]
+    )
+
+
 def search_index_write(*, document_id: int, text: str) -> None:
-    """Store the folded text (and, on PostgreSQL, the vector) of one document."""
+    """Store the folded text (and, on PostgreSQL, the vector) of one document, in one
+    UPDATE."""
     from cinar.documents.models import Document
 
-    folded = tr_search_fold(text)
-    Document.objects.filter(pk=document_id).update(search_text=folded)
+    fields: dict[str, Any] = {"search_text": tr_search_fold(text)}
     if is_postgres():
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "UPDATE documents_document SET search_vector = "
-                "to_tsvector('turkish', %s) || to_tsvector('turkish', %s) WHERE id = %s",
-                [text, folded, document_id],
-            )
+        fields["search_vector"] = search_vector_expression(text)
+    Document.objects.filter(pk=document_id).update(**fields)
 
 
 def query_words(query: str) -> list[str]:

@@ -24,7 +24,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
 from django.core.validators import validate_email
-from django.db import IntegrityError, connection, transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from cinar.audit.actions import audit_record
@@ -162,9 +162,6 @@ def notification_enqueue(
     key = (idempotency_key or "").strip()
     if not key or len(key) > 200:
         raise NotificationError("The idempotency key must be 1 to 200 characters.")
-    existing = OutboxMessage.objects.filter(idempotency_key=key).first()
-    if existing is not None:
-        return existing
     chosen, address, language, user, name = _resolve(recipient, channel)
     data = _json_context(context)
     rendered = message_render(
@@ -187,15 +184,43 @@ def notification_enqueue(
         segments=rendered.segments,
         max_attempts=conf.max_attempts(),
     )
-    try:
-        with transaction.atomic():
-            message.save(force_insert=True)
-    except IntegrityError:
-        # A concurrent transaction wrote the same key first (and has committed).
+    if not _insert_once(message):
+        # The key was written before (a retry), or by a concurrent transaction that has
+        # committed since: that message stands.
         return OutboxMessage.objects.get(idempotency_key=key)
     message_id = message.pk
     transaction.on_commit(lambda: _schedule_delivery(message_id))
     return message
+
+
+def _insert_once(message: OutboxMessage) -> bool:
+    """Insert ``message`` unless its idempotency key is taken; True when inserted.
+
+    One statement (``INSERT … ON CONFLICT (idempotency_key) DO NOTHING RETURNING id``,
+    PostgreSQL and SQLite ≥ 3.35) instead of a look-up, a savepoint, the INSERT and its
+    release: a taken key does not abort the caller's transaction, so no savepoint is
+    needed, and the common case (a new key) costs one round trip (ADR 0036). A key
+    being written by a concurrent transaction makes the statement wait for it."""
+    meta = OutboxMessage._meta
+    fields = [f for f in meta.concrete_fields if not f.primary_key]
+    values = [f.get_db_prep_save(f.pre_save(message, True), connection) for f in fields]
+    quote = connection.ops.quote_name
+    # Only quoted identifiers from the model's own metadata are formatted in; every value
+    # is a parameter.
+    table, pk = quote(meta.db_table), quote(meta.pk.column)
+    columns = ", ".join(quote(f.column) for f in fields)
+    marks = ", ".join(["%s"] * len(fields))
+    key = quote(meta.get_field("idempotency_key").column)
+    sql = f"INSERT INTO {table} ({columns}) VALUES ({marks}) ON CONFLICT ({key}) DO NOTHING RETURNING {pk}"  # noqa: E501, S608
+    with connection.cursor() as cursor:
+        cursor.execute(sql, values)
+        row = cursor.fetchone()
+    if row is None:
+        return False
+    message.pk = row[0]
+    message._state.adding = False
+    message._state.db = connection.alias
+    return True
 
 
 def _schedule_delivery(message_id: int) -> None:
