@@ -11,6 +11,9 @@ whose ilgi (reference) is the case's incoming registration, approved and signed 
 - ``case_result_link`` links one document a staff member names by its official number
   (a letter written without the ilgi), when they may see both the case and the document.
 
+Each link tells the applicant on their channel (``case.result_ready`` in the outbox, in
+the same transaction as the link).
+
 Only signed documents (official number and the signed PDF), outgoing, tasnif dışı
 (confidentiality 0) ever become results: the applicant downloads exactly the signed PDF
 the documents app stored, nothing else of EBYS.
@@ -29,6 +32,7 @@ from django.utils.translation import gettext as _
 from cinar.audit.actions import audit_record
 from cinar.cases.models import Case, CaseResult
 from cinar.cases.queries import case_visible_to_staff
+from cinar.cases.sync import notify
 from cinar.documents.models import Direction, Document, DocumentReference
 from cinar.documents.queries import document_get_for_user
 
@@ -64,6 +68,14 @@ def _link(*, actor: Any, case: Case, document: Document, how: str) -> CaseResult
                 action="cases.case.result_linked",
                 target=case,
                 data={"document_id": document.pk, "number": document.number, "how": how},
+            )
+            # The applicant hears of it on their channel, through the outbox: in this
+            # transaction, so a link that rolls back tells no one (ADR 0036).
+            notify(
+                case,
+                event="case.result_ready",
+                key=f"result:{document.pk}",
+                extra={"document_subject": document.subject, "document_number": document.number},
             )
     except IntegrityError:  # a concurrent twin linked it first
         return CaseResult.objects.get(case=case, document=document)

@@ -19,6 +19,8 @@ from django.utils import timezone, translation
 
 from cinar.audit.actions import audit_record
 from cinar.cases.models import Case, CaseStatus
+from cinar.integrations.kep.protocol import validate_address as kep_validate_address
+from cinar.integrations.registry import IntegrationError
 from cinar.notifications.actions import AddressSpec, notification_enqueue
 from cinar.workflow.models import EventKind, InstanceStatus
 from cinar.workflow.queries import process_instance_events
@@ -34,6 +36,14 @@ def case_url(case: Case) -> str:
     return reverse("portal:track")
 
 
+def _is_kep_address(address: str) -> bool:
+    try:
+        kep_validate_address(address)
+    except IntegrationError:
+        return False
+    return True
+
+
 def _recipient(case: Case) -> Any:
     if case.applicant_id is not None:
         return case.applicant
@@ -42,6 +52,14 @@ def _recipient(case: Case) -> Any:
         return AddressSpec(
             channel="sms",
             address=case.applicant_phone,
+            language=case.language,
+            name=case.applicant_name,
+        )
+    if channel == "kep" and case.applicant_email and _is_kep_address(case.applicant_email):
+        # Registered e-mail (KEP) for an applicant who chose it and gave a KEP address.
+        return AddressSpec(
+            channel="kep",
+            address=case.applicant_email,
             language=case.language,
             name=case.applicant_name,
         )

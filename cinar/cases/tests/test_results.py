@@ -19,11 +19,12 @@ from cinar.audit.models import AuditEvent
 from cinar.cases import actions
 from cinar.cases.models import CaseResult
 from cinar.cases.queries import case_timeline
-from cinar.cases.results import case_results_discover
+from cinar.cases.results import case_result_link, case_results_discover
 from cinar.cases.sync import cases_sync_pending
 from cinar.cases.tests.conftest import login, new_key, upload
 from cinar.cases.types import ApplicantInput
 from cinar.documents.models import Direction, Document, DocumentReference, FilePlanCode
+from cinar.integrations.kps.sandbox import DEMO_AYSE_TCKN
 
 pytestmark = pytest.mark.django_db
 
@@ -194,3 +195,107 @@ def test_link_by_number_refuses_what_may_not_go_to_the_applicant(client, world, 
         response.content.decode()
     )
     assert not CaseResult.objects.exists()
+
+
+# --- the applicant is told when a result arrives ------------------------------------------
+
+
+def _result_rows(case):
+    from cinar.notifications.models import OutboxMessage
+
+    return OutboxMessage.objects.filter(
+        event="case.result_ready", idempotency_key__startswith=f"case:{case.pk}:result:"
+    )
+
+
+def _anonymous_case(world, *, channel, email="", phone="", language="tr"):
+    return actions.case_submit(
+        actor=world.staff,
+        service_code="TST-001",
+        channel="call_center",
+        applicant=ApplicantInput(
+            user=None,
+            tckn=DEMO_AYSE_TCKN,
+            phone=phone,
+            email=email,
+            notification_channel=channel,
+        ),
+        form_data={"konu": "Çukur"},
+        idempotency_key=new_key(),
+        language=language,
+    )
+
+
+@pytest.mark.parametrize("channel", ["sms", "email", "portal", "kep"])
+def test_a_linked_result_writes_one_outbox_row_on_the_chosen_channel(world, channel):
+    if channel == "kep":  # no account holds a KEP address: an applicant registered by phone
+        case = _anonymous_case(world, channel="kep", email="ayse.yilmaz@hs01.kep.tr")
+    else:
+        world.a.notification_channel = channel
+        world.a.save(update_fields=["notification_channel"])
+        case = actions.case_submit(
+            actor=world.a,
+            service_code="TST-001",
+            channel="web",
+            applicant=ApplicantInput(user=world.a),
+            form_data={"konu": "Çukur"},
+            idempotency_key=new_key(),
+        )
+    reply = _letter(world, cites=case.document)
+    assert case_results_discover(case=case) == 1
+    case_results_discover(case=case)  # again: nothing new
+    rows = list(_result_rows(case))
+    assert [r.channel for r in rows] == [channel]
+    assert case.tracking_code_display in (rows[0].subject + rows[0].body)
+    assert reply.subject in rows[0].body or channel == "sms"
+
+
+def test_a_rolled_back_link_tells_no_one(world, case):
+    from django.db import transaction
+
+    reply = _letter(world)  # no ilgi: staff link it by number
+    with pytest.raises(RuntimeError), transaction.atomic():
+        case_result_link(actor=world.staff, case=case, document=reply)
+        assert _result_rows(case).count() == 1  # visible inside the transaction
+        raise RuntimeError("the rest of the change failed")
+    assert _result_rows(case).count() == 0
+    assert not CaseResult.objects.filter(case=case).exists()
+
+
+def test_the_sandbox_sms_carries_the_tracking_code_and_the_status_link(
+    world, settings, django_capture_on_commit_callbacks
+):
+    from cinar.notifications.actions import outbox_deliver
+    from cinar.notifications.sandbox import sandbox_messages
+
+    settings.CINAR_SITE_URL = "https://e.belediye.test"
+    case = _anonymous_case(world, channel="sms", phone="0532 111 22 33", language="en")
+    _letter(world, cites=case.document)
+    with django_capture_on_commit_callbacks(execute=False):
+        case_results_discover(case=case)
+    (row,) = _result_rows(case)
+    assert outbox_deliver(message_id=row.pk) == "sent"
+    (sms,) = [m for m in sandbox_messages(service="sms") if case.tracking_code_display in m.text]
+    assert sms.to == "+905321112233"
+    # English (the application's language) and the anonymous tracking page's address.
+    assert "result document" in sms.text
+    assert f"https://e.belediye.test{reverse('portal:track')}" in sms.text
+
+
+def test_an_account_holder_gets_the_result_by_e_mail_with_their_case_page(
+    world, case, settings, mailoutbox, django_capture_on_commit_callbacks
+):
+    from cinar.notifications.actions import outbox_deliver
+
+    settings.CINAR_SITE_URL = "https://e.belediye.test"
+    reply = _letter(world, cites=case.document)
+    with django_capture_on_commit_callbacks(execute=False):
+        case_results_discover(case=case)
+    (row,) = _result_rows(case)
+    assert row.channel == "email" and row.language == "tr"
+    assert outbox_deliver(message_id=row.pk) == "sent"
+    (mail,) = [m for m in mailoutbox if case.tracking_code_display in m.subject]
+    assert mail.to == [world.a.email]
+    assert "sonuç belgesi" in mail.subject.lower()
+    assert reply.subject in mail.body
+    assert f"https://e.belediye.test{reverse('portal:case_detail', args=[case.pk])}" in mail.body

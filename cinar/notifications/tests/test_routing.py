@@ -29,6 +29,7 @@ EVENTS = [
     "case.document_requested",
     "case.completed",
     "case.overdue",
+    "case.result_ready",
     "account.password_set",
 ]
 FULL_CONTEXT = case_context(
@@ -36,6 +37,8 @@ FULL_CONTEXT = case_context(
     document_name="Tapu fotokopisi",
     note="Güncel olmalı",
     outcome="Uygun görüldü",
+    document_subject="İşyeri açma ve çalışma ruhsatı",
+    document_number="E-31000002-050-1234",
     recipient_name="Ayşe Yıldız",
 )
 
