@@ -207,10 +207,11 @@ def _insert_once(message: OutboxMessage) -> bool:
     quote = connection.ops.quote_name
     # Only quoted identifiers from the model's own metadata are formatted in; every value
     # is a parameter.
-    table, pk = quote(meta.db_table), quote(meta.pk.column)
-    columns = ", ".join(quote(f.column) for f in fields)
+    table = quote(meta.db_table)
+    by_name = {f.name: quote(str(f.column)) for f in meta.concrete_fields}
+    pk, key = by_name[meta.pk.name], by_name["idempotency_key"]
+    columns = ", ".join(by_name[f.name] for f in fields)
     marks = ", ".join(["%s"] * len(fields))
-    key = quote(meta.get_field("idempotency_key").column)
     sql = f"INSERT INTO {table} ({columns}) VALUES ({marks}) ON CONFLICT ({key}) DO NOTHING RETURNING {pk}"  # noqa: E501, S608
     with connection.cursor() as cursor:
         cursor.execute(sql, values)
