@@ -1,16 +1,13 @@
-"""Attachment checks by content (never by name), hashing and text extraction; the sweep
-that removes stored files no committed row references (ADR 0033)."""
+"""Attachment checks by content (never by name), hashing and text extraction."""
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import io
 import logging
 import zipfile
-from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import IO, Any
+from typing import IO
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -153,117 +150,3 @@ def check_file(upload: IO[bytes] | bytes, *, name: str = "") -> CheckedFile:
         size=len(content),
         text=extract_text(content, content_type),
     )
-
-
-# --- orphaned files (ADR 0033) --------------------------------------------------------------
-
-DEFAULT_ORPHAN_WINDOW = dt.timedelta(hours=24)
-_SWEEP_BATCH = 500
-
-
-def orphan_window() -> dt.timedelta:
-    """How old an unreferenced file must be before the sweep removes it.
-
-    Far longer than any transaction that writes a file and then inserts its row, so a file
-    whose row is not committed *yet* is never taken for an orphan.
-    """
-    hours = getattr(settings, "CINAR_DOCUMENTS_ORPHAN_WINDOW_HOURS", None)
-    return dt.timedelta(hours=float(hours)) if hours is not None else DEFAULT_ORPHAN_WINDOW
-
-
-@dataclass(frozen=True)
-class OrphanSweep:
-    checked: int  # files found under the documents' upload prefixes
-    removed: tuple[str, ...]  # storage names deleted (or that would be, on a dry run)
-    young: int  # unreferenced but inside the window: kept for now
-
-
-def upload_prefixes() -> dict[str, list[tuple[Any, str]]]:
-    """Each documents upload prefix (``documents/attachments/``) with the (model, field)
-    pairs that store files under it, read from the models so a new FileField is covered."""
-    from django.apps import apps
-    from django.db.models import FileField
-
-    prefixes: dict[str, list[tuple[Any, str]]] = {}
-    for model in apps.get_app_config("documents").get_models():
-        for field in model._meta.get_fields():
-            if not isinstance(field, FileField) or not isinstance(field.upload_to, str):
-                continue
-            prefix = field.upload_to.split("%", 1)[0]
-            if not prefix.endswith("/") or prefix.count("/") < 2:
-                # Too broad to sweep safely (a bare "documents/" or a name template).
-                continue
-            prefixes.setdefault(prefix, []).append((model, field.name))
-    return prefixes
-
-
-def _walk(storage: Any, directory: str) -> Iterator[str]:
-    try:
-        directories, names = storage.listdir(directory)
-    except (FileNotFoundError, NotADirectoryError):
-        return
-    for name in sorted(names):
-        yield f"{directory}{name}"
-    for sub in sorted(directories):
-        yield from _walk(storage, f"{directory}{sub}/")
-
-
-def _referenced(fields: list[tuple[Any, str]], names: list[str]) -> set[str]:
-    found: set[str] = set()
-    for model, field in fields:
-        found.update(
-            model._base_manager.filter(**{f"{field}__in": names}).values_list(field, flat=True)
-        )
-    return found
-
-
-def remove_orphaned_files(
-    *, now: dt.datetime | None = None, window: dt.timedelta | None = None, dry_run: bool = False
-) -> OrphanSweep:
-    """Delete stored files under the documents' upload prefixes that no row references
-    and that are older than ``window``.
-
-    A file is written before its row; if a caller's outer transaction rolls back after
-    that (``case_submit`` wraps document registration), the row goes and the file stays.
-    Django has no rollback hook, so this sweep heals it: a committed document's file is
-    always referenced and never removed; an unreferenced file is removed only once it is
-    older than the window, so a transaction still in flight keeps its file.
-    """
-    from django.core.files.storage import default_storage
-    from django.utils import timezone
-
-    now = now or timezone.now()
-    cutoff = now - (window if window is not None else orphan_window())
-    checked = young = 0
-    removed: list[str] = []
-
-    def sweep(fields: list[tuple[Any, str]], batch: list[str]) -> None:
-        nonlocal young
-        if not batch:
-            return
-        referenced = _referenced(fields, batch)
-        for name in batch:
-            if name in referenced:
-                continue
-            try:
-                modified = default_storage.get_modified_time(name)
-            except (FileNotFoundError, NotImplementedError):
-                continue
-            if modified >= cutoff:
-                young += 1
-                continue
-            if not dry_run:
-                default_storage.delete(name)
-            logger.info("documents: removed orphaned file %s (modified %s)", name, modified)
-            removed.append(name)
-
-    for prefix, fields in upload_prefixes().items():
-        batch: list[str] = []
-        for name in _walk(default_storage, prefix):
-            checked += 1
-            batch.append(name)
-            if len(batch) >= _SWEEP_BATCH:
-                sweep(fields, batch)
-                batch = []
-        sweep(fields, batch)
-    return OrphanSweep(checked=checked, removed=tuple(removed), young=young)

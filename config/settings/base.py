@@ -217,7 +217,7 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "workflow-sla-sweep": {"task": "cinar.workflow.tasks.sla_sweep", "schedule": 60.0},
     "notifications-drain": {"task": "cinar.notifications.tasks.drain", "schedule": 30.0},
     "documents-kep-poll": {"task": "cinar.documents.tasks.kep_poll", "schedule": 60.0},
-    "documents-orphan-sweep": {"task": "cinar.documents.tasks.orphan_sweep", "schedule": 3600.0},
+    "orphan-sweep": {"task": "cinar.core.tasks.orphan_sweep", "schedule": 3600.0},
     "cases-sync": {"task": "cinar.cases.tasks.sync", "schedule": 60.0},
     # Every 5 s (runs never overlap: the cursors are locked): dashboards stay < 10 s behind.
     "insights-rollups": {"task": "cinar.insights.tasks.rollups_update", "schedule": 5.0},

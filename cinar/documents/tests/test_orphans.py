@@ -16,8 +16,8 @@ from django.core.files.storage import default_storage
 from django.core.management import call_command
 from django.db import transaction
 
-from cinar.documents import tasks
-from cinar.documents.files import remove_orphaned_files, upload_prefixes
+from cinar.core import tasks
+from cinar.core.orphans import remove_orphaned_files, upload_prefixes
 from cinar.documents.models import Attachment, Document
 from cinar.documents.tests.conftest import register
 
@@ -53,12 +53,13 @@ def _orphan_from_rolled_back_caller(docs) -> str:
     return orphan
 
 
-def test_prefixes_cover_every_documents_file_field():
+def test_prefixes_cover_every_file_field():
     prefixes = upload_prefixes()
     assert set(prefixes) == {
         "documents/attachments/",
         "documents/signed/",
         "documents/packages/",
+        "cases/",
     }
     assert all(fields for fields in prefixes.values())
 
@@ -94,12 +95,12 @@ def test_the_window_is_a_setting(docs, settings):
     orphan = _orphan_from_rolled_back_caller(docs)
     _age(orphan, 3)
     assert remove_orphaned_files().removed == ()
-    settings.CINAR_DOCUMENTS_ORPHAN_WINDOW_HOURS = 2
+    settings.CINAR_ORPHAN_WINDOW_HOURS = 2
     assert remove_orphaned_files().removed == (orphan,)
 
 
-def test_files_outside_the_documents_prefixes_are_never_touched(docs):
-    other = default_storage.save("cases/2026/11/form.pdf", ContentFile(PDF))
+def test_files_outside_the_upload_prefixes_are_never_touched(docs):
+    other = default_storage.save("exports/2026/11/report.pdf", ContentFile(PDF))
     loose = default_storage.save("documents/readme.txt", ContentFile(b"x"))
     for name in (other, loose):
         _age(name, 24 * 30)
@@ -121,10 +122,10 @@ def test_dry_run_lists_and_keeps(docs):
     orphan = _orphan_from_rolled_back_caller(docs)
     _age(orphan, 30)
     out = StringIO()
-    call_command("documents_orphans", "--dry-run", stdout=out)
+    call_command("storage_orphans", "--dry-run", stdout=out)
     assert f"would remove {orphan}" in out.getvalue()
     assert orphan in _files()
-    call_command("documents_orphans", stdout=StringIO())
+    call_command("storage_orphans", stdout=StringIO())
     assert orphan not in _files()
 
 
@@ -132,7 +133,7 @@ def test_the_command_refuses_a_window_under_an_hour():
     from django.core.management.base import CommandError
 
     with pytest.raises(CommandError):
-        call_command("documents_orphans", "--hours", "0.1")
+        call_command("storage_orphans", "--hours", "0.1")
 
 
 def test_the_periodic_task_runs_the_sweep_and_is_scheduled(docs):
@@ -140,7 +141,7 @@ def test_the_periodic_task_runs_the_sweep_and_is_scheduled(docs):
     _age(orphan, 30)
     assert tasks.orphan_sweep() == {"checked": 1, "removed": 1, "young": 0}
     schedule = {entry["task"] for entry in django_settings.CELERY_BEAT_SCHEDULE.values()}
-    assert "cinar.documents.tasks.orphan_sweep" in schedule
+    assert "cinar.core.tasks.orphan_sweep" in schedule
 
 
 def test_an_explicit_now_decides_age(docs):

@@ -1,6 +1,7 @@
-"""``manage.py documents_orphans [--dry-run] [--hours N]``: remove stored document files
-that no row references and that are older than the window (ADR 0033). The worker runs the
-same sweep every hour; the command is for an operator who wants it now or wants a list."""
+"""``manage.py storage_orphans [--dry-run] [--hours N]``: remove stored files (documents,
+signed PDFs, packages, case attachments) that no row references and that are older than
+the window (ADR 0033). The worker runs the same sweep every hour; the command is for an
+operator who wants it now or wants a list."""
 
 from __future__ import annotations
 
@@ -9,11 +10,11 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from cinar.documents.files import orphan_window, remove_orphaned_files
+from cinar.core.orphans import orphan_window, remove_orphaned_files
 
 
 class Command(BaseCommand):
-    help = "Remove stored document files that no document references (older than the window)."
+    help = "Remove stored files that no row references (older than the window)."
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--dry-run", action="store_true", help="List, delete nothing.")
