@@ -9,6 +9,8 @@ served and loaded exactly as L2 was (one sync worker per core, 16 keep-alive cli
   (session cookie, CSRF token, a new idempotency key per request): the portal's apply
   form through ``case_submit`` and the redirect to the receipt. 4 clients, as the cases
   workload's writers. Reported against L2 (what a request costs) and, in the note, L1.
+* The server runs as production does with Redis (``REDIS_URL``: the shared cache, and
+  with it cached sessions, ADR 0035), under a key prefix of its own, removed afterwards.
 * ``portal.worker_rss`` — the largest resident memory of a gunicorn worker, sampled
   every 0.2 s while the status page and the submissions were under load. Target
   < 250 MB (issue 5).
@@ -238,9 +240,30 @@ def run(ctx: Context) -> list[Result]:
 
     case, cookie_name, session = _citizen_case_and_session()
     connections.close_all()  # forked clients must not share this connection
+    prefix = f"bench-{ctx.run_id}"
+    env = ctx.product_env(REDIS_URL=ctx.redis_url, CACHE_KEY_PREFIX=prefix)
+    try:
+        return _serve_and_load(ctx, env, case, cookie_name, session)
+    finally:
+        _redis_forget(ctx.redis_url, prefix)
+
+
+def _redis_forget(url: str, prefix: str) -> None:
+    """Delete the run's cache keys (Django's Redis cache writes ``<prefix>:<version>:…``)."""
+    import redis
+
+    client = redis.Redis.from_url(url)
+    keys = list(client.scan_iter(match=f"{prefix}:*", count=1000))
+    if keys:
+        client.delete(*keys)
+
+
+def _serve_and_load(
+    ctx: Context, env: dict[str, str], case: Any, cookie_name: str, session: str
+) -> list[Result]:
     cookie = {"Cookie": f"{cookie_name}={session}"}
     results: list[Result] = []
-    with ctx.gunicorn("config.wsgi", ctx.product_env(), check_path="/healthz") as base:
+    with ctx.gunicorn("config.wsgi", env, check_path="/healthz") as base:
         port = int(urlsplit(base).port or 80)
         status_url = f"{base}/basvurularim/{case.pk}/"
         status, _headers, html = _get(status_url, cookie)

@@ -7,9 +7,10 @@ import math
 from collections.abc import Mapping
 from datetime import timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
-from django.db.models import Count, Max, OuterRef, Q, QuerySet, Subquery
+from django.db import connection
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -26,6 +27,7 @@ from cinar.cases.models import (
 )
 from cinar.cases.permissions import CasePermission
 from cinar.cases.types import TimelineEntry
+from cinar.catalog.models import Service
 from cinar.core.turkish import tr_search_fold
 from cinar.organization.models import Membership, Unit
 from cinar.organization.queries import is_staff_user, permission_scope
@@ -42,6 +44,7 @@ __all__ = [
     "case_get_by_tracking",
     "case_get_for_user",
     "case_get_own",
+    "case_own_marker",
     "case_public_fields",
     "case_results",
     "case_timeline",
@@ -289,75 +292,97 @@ def case_timeline(*, case: Case, for_citizen: bool = True) -> list[TimelineEntry
     return entries
 
 
-def _newest(model: Any, field: str = "pk", **where: Any) -> Subquery:
-    return Subquery(
-        model.objects.filter(**where)
-        .order_by()
-        .values(next(iter(where)))
-        .annotate(m=Max(field))
-        .values("m")[:1]
+def _marker_sql() -> str:
+    """One row of everything the status page shows that can change: the case's status
+    fields, due date and rating; the service's last change (its name is on the page);
+    the newest process event (steps, diagram), message, document request and its
+    fulfilment, file and result; and whether the case is overdue now (that flips with
+    the clock, not with a row).
+
+    Plain SQL on purpose: the ORM spent more time building and compiling this query
+    (six correlated subqueries) than the database spent answering it, and it runs on
+    every view of the status page (ADR 0035). Portable (PostgreSQL and SQLite)."""
+    case, service = Case._meta.db_table, Service._meta.db_table
+    event = ProcessEvent._meta.db_table
+    message, request = CaseMessage._meta.db_table, CaseDocumentRequest._meta.db_table
+    attachment, result = CaseAttachment._meta.db_table, CaseResult._meta.db_table
+    statuses = ", ".join(["%s"] * len(OPEN_STATUSES))
+    # Only table names from the models' meta are formatted in; every value is a parameter.
+    return (
+        "SELECT c.status, c.current_step, c.outcome, c.closed_at, c.due_at, c.rating, "  # noqa: S608
+        "c.rated_at, s.updated_at, "
+        f"(SELECT MAX(e.id) FROM {event} e WHERE e.instance_id = c.process_instance_id), "
+        f"(SELECT MAX(m.id) FROM {message} m WHERE m.case_id = c.id), "
+        f"(SELECT MAX(r.id) FROM {request} r WHERE r.case_id = c.id), "
+        f"(SELECT MAX(r.fulfilled_at) FROM {request} r WHERE r.case_id = c.id), "
+        f"(SELECT MAX(a.id) FROM {attachment} a WHERE a.case_id = c.id), "
+        f"(SELECT MAX(x.id) FROM {result} x WHERE x.case_id = c.id), "
+        f"CASE WHEN c.status IN ({statuses}) AND c.due_at < CURRENT_TIMESTAMP "
+        "THEN 1 ELSE 0 END "
+        f"FROM {case} c JOIN {service} s ON s.id = c.service_id WHERE c.id = %s"
     )
 
 
-def _marker_annotations() -> dict[str, Any]:
-    return {
-        "last_event": _newest(ProcessEvent, instance_id=OuterRef("process_instance_id")),
-        "last_message": _newest(CaseMessage, case_id=OuterRef("pk")),
-        "last_request": _newest(CaseDocumentRequest, case_id=OuterRef("pk")),
-        "last_fulfilled": _newest(CaseDocumentRequest, "fulfilled_at", case_id=OuterRef("pk")),
-        "last_file": _newest(CaseAttachment, case_id=OuterRef("pk")),
-        "last_result": _newest(CaseResult, case_id=OuterRef("pk")),
-    }
+class OwnMarker(NamedTuple):
+    """The change marker of a case (``marker``) and whether it is overdue now."""
+
+    pk: int
+    marker: str
+    overdue: bool
 
 
-_MARKER_FIELDS = (
-    "last_event",
-    "last_message",
-    "last_request",
-    "last_fulfilled",
-    "last_file",
-    "last_result",
-    "status",
-    "current_step",
-    "outcome",
-    "closed_at",
-)
-
-
-def _marker(values: tuple[Any, ...]) -> str:
-    return hashlib.sha256(repr(values).encode()).hexdigest()[:24]
+def _marker_row(pk: int, applicant_id: int | None = None) -> OwnMarker | None:
+    sql = _marker_sql()
+    params: list[str | int] = [*OPEN_STATUSES, int(pk)]
+    if applicant_id is not None:
+        sql, params = sql + " AND c.applicant_id = %s", [*params, int(applicant_id)]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    digest = hashlib.sha256(repr(tuple(row)).encode()).hexdigest()[:24]
+    return OwnMarker(pk=pk, marker=digest, overdue=bool(row[-1]))
 
 
 def case_change_marker(*, case: Case) -> str:
-    """A short string that changes whenever anything the case's status page shows from
-    its related rows changes: the process's newest event (steps, diagram), the newest
-    message, document request (and its fulfilment), file, result; with the case row's
-    own status fields. One query (none when ``case`` came from ``case_get_own``, which
-    reads it with the case). The citizen's page caches its rendered history under it,
-    so an unchanged case costs no timeline, diagram or message queries."""
+    """A short string that changes whenever anything the case's status page shows
+    changes (``_marker_sql``). One query (none when ``case`` came from ``case_get_own``,
+    which reads it). The citizen's page caches its rendered history, and the whole page,
+    under it, so an unchanged case costs no timeline, diagram or message queries."""
     known = getattr(case, "change_marker", None)
     if known is not None:
         return str(known)
-    row = (
-        Case.objects.filter(pk=case.pk)
-        .annotate(**_marker_annotations())
-        .values_list(*_MARKER_FIELDS)
-        .first()
-    )
-    return _marker(tuple(row)) if row is not None else ""
+    found = _marker_row(case.pk)
+    return found.marker if found is not None else ""
 
 
-def case_get_own(*, user: Any, pk: Any) -> Case:
-    """The user's own application (they are its applicant), else 404 — whoever they are,
-    staff included: the portal is the applicant's view. One query brings the case, its
-    change marker (``case.change_marker``) and the number of open document requests
-    (``case.open_request_count``)."""
+def _own_key(user: Any, pk: Any) -> int:
     try:
         key = int(pk)
     except (TypeError, ValueError):
         raise Http404 from None
     if not getattr(user, "is_authenticated", False):
         raise Http404
+    return key
+
+
+def case_own_marker(*, user: Any, pk: Any) -> OwnMarker:
+    """The change marker of the user's own application, else 404 (as ``case_get_own``):
+    one small query, no case row. A page cached under it is checked for ownership and
+    freshness at the cost of this query alone."""
+    found = _marker_row(_own_key(user, pk), applicant_id=user.pk)
+    if found is None:
+        raise Http404
+    return found
+
+
+def case_get_own(*, user: Any, pk: Any) -> Case:
+    """The user's own application (they are its applicant), else 404 — whoever they are,
+    staff included: the portal is the applicant's view. Two queries: the case with the
+    number of open document requests (``case.open_request_count``), and its change
+    marker (``case.change_marker``, ``case_change_marker``)."""
+    key = _own_key(user, pk)
     open_requests = Subquery(
         CaseDocumentRequest.objects.filter(case_id=OuterRef("pk"), status="open")
         .order_by()
@@ -365,15 +390,11 @@ def case_get_own(*, user: Any, pk: Any) -> Case:
         .annotate(c=Count("pk"))
         .values("c")[:1]
     )
-    case = (
-        _base()
-        .filter(pk=key, applicant=user)
-        .annotate(**_marker_annotations(), open_request_count=open_requests)
-        .first()
-    )
-    if case is None:
+    case = _base().filter(pk=key, applicant=user).annotate(open_request_count=open_requests).first()
+    found = _marker_row(key, applicant_id=user.pk) if case is not None else None
+    if case is None or found is None:
         raise Http404
-    case.change_marker = _marker(tuple(getattr(case, f) for f in _MARKER_FIELDS))  # type: ignore[attr-defined]
+    case.change_marker = found.marker  # type: ignore[attr-defined]
     return case
 
 

@@ -21,3 +21,11 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
+
+# Sessions: read from the cache, written through to the database (ADR 0035). Only with a
+# cache all workers share (Redis): with a per-process cache, a logout in one worker
+# would leave the session alive in the others' caches.
+if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":  # noqa: F405
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+    # Several deployments (or bench runs) may share one Redis.
+    CACHES["default"]["KEY_PREFIX"] = env_str("CACHE_KEY_PREFIX", "")  # noqa: F405

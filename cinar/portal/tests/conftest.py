@@ -17,6 +17,7 @@ from cinar.cases.actions import case_submit
 from cinar.cases.types import ApplicantInput, Location
 from cinar.identity.models import User
 from cinar.identity.tests.factories import CitizenFactory, CompanyUserFactory, StaffFactory
+from cinar.portal import pagecache
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 FORM = {"basvuru_turu": "sikayet", "konu": "aydinlatma", "aciklama": "Lamba yanmıyor"}
@@ -41,8 +42,10 @@ class People:
 @pytest.fixture(autouse=True)
 def _clear_cache():
     cache.clear()
+    pagecache.pages.clear()
     yield
     cache.clear()
+    pagecache.pages.clear()
 
 
 @pytest.fixture

@@ -90,3 +90,62 @@ def test_the_cache_is_per_case_and_language(client, people):
         reverse("portal:case_detail", args=[theirs.pk]), HTTP_ACCEPT_LANGUAGE="en"
     ).content.decode()
     assert "No steps yet" not in english and "Sadece B görmeli" in english
+
+
+# --- the whole-page cache (ADR 0035) -------------------------------------------------
+
+
+def _token(html):
+    return re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html).group(1)
+
+
+def test_a_cached_page_is_served_to_its_owner_only(client, people):
+    case = submit(people.a, description="Yalnız A görür")
+    client.force_login(people.a)
+    assert "Yalnız A görür" not in _page(client, case)  # the description is not shown
+    _page(client, case)  # now stored
+    client.force_login(people.b)
+    response = client.get(reverse("portal:case_detail", args=[case.pk]))
+    assert response.status_code == 404
+    client.logout()
+    response = client.get(reverse("portal:case_detail", args=[case.pk]))
+    assert response.status_code == 302  # to the login page
+
+
+def test_a_cached_page_posts_with_its_own_csrf_token(people):
+    from django.test import Client
+
+    client = Client(enforce_csrf_checks=True)
+    case = submit(people.a)
+    client.force_login(people.a)
+    first, second = _page(client, case), _page(client, case)
+    assert _token(first) != _token(second)  # masked anew for each response
+    assert "__" not in _token(second) and len(_token(second)) == 64
+    response = client.post(
+        reverse("portal:case_message", args=[case.pk]),
+        {"text": "Önbellekten gelen sayfadan", "csrfmiddlewaretoken": _token(second)},
+    )
+    assert response.status_code == 302
+    # The message changed the marker: the next view shows it (and the flash message,
+    # which a stored page never carries).
+    page = _page(client, case)
+    assert "Önbellekten gelen sayfadan" in page
+    assert "Your message has been sent." in page or "Mesajınız" in page
+
+
+def test_a_renamed_service_or_an_overdue_case_renders_anew(client, people):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from cinar.cases.models import Case
+
+    case = submit(people.a)
+    client.force_login(people.a)
+    assert "Overdue" not in _page(client, case)
+    Case.objects.filter(pk=case.pk).update(due_at=timezone.now() - timedelta(minutes=1))
+    assert "Overdue" in _page(client, case)
+    service = case.service
+    service.name_en = service.name = "Yeni hizmet adı"
+    service.save()
+    assert "Yeni hizmet adı" in _page(client, case)

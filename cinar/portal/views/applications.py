@@ -26,6 +26,7 @@ from cinar.cases.types import ApplicantInput, Location
 from cinar.catalog import queries as catalog
 from cinar.catalog.forms import service_form_class
 from cinar.catalog.models import Channel, Service
+from cinar.portal import pagecache
 from cinar.portal.forms import (
     ApplicationExtrasForm,
     DocumentUploadForm,
@@ -303,8 +304,19 @@ def _detail_context(case: Any, **forms: Any) -> dict[str, Any]:
 
 @login_required
 def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    case = _own_case(request, pk)
-    return render(request, "portal/case_detail.html", _detail_context(case))
+    """The status page a citizen reloads. Cached whole (ADR 0035) under the case's change
+    marker: a reload of an unchanged case costs the ownership-and-marker query, not the
+    case row, the context or the render. Anyone but the applicant gets the 404 first."""
+    if not pagecache.cacheable(request):
+        return render(request, "portal/case_detail.html", _detail_context(_own_case(request, pk)))
+    own = case_queries.case_own_marker(user=request.user, pk=pk)
+    key = pagecache.page_key(request, "case_detail", own.pk, own.marker)
+    return pagecache.cached_page(
+        request,
+        key,
+        "portal/case_detail.html",
+        lambda: _detail_context(_own_case(request, pk)),
+    )
 
 
 @login_required
