@@ -17,10 +17,12 @@ from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 __all__ = [
     "ca_certificate",
+    "certificate_revocation_list",
     "dev_name",
     "private_key_pem",
     "rsa_key",
     "signing_certificate",
+    "timestamping_certificate",
     "utcnow",
 ]
 
@@ -141,3 +143,82 @@ def signing_certificate(
         )
         .sign(ca_key, hashes.SHA256())
     )
+
+
+def timestamping_certificate(
+    *,
+    ca_cert: x509.Certificate,
+    ca_key: rsa.RSAPrivateKey,
+    key: rsa.RSAPrivateKey,
+    name: x509.Name,
+    days: int,
+) -> x509.Certificate:
+    """A time-stamping authority's certificate issued by ``ca_cert``.
+
+    RFC 3161 §2.3: the only extended key usage is id-kp-timeStamping and it is critical;
+    verifiers (openssl ts, pyHanko) refuse a token signed by anything else.
+    """
+    now = utcnow()
+    return (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(ca_cert.subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(days=1))
+        .not_valid_after(now + datetime.timedelta(days=days))
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .add_extension(
+            x509.KeyUsage(
+                digital_signature=True,
+                content_commitment=True,
+                key_encipherment=False,
+                data_encipherment=False,
+                key_agreement=False,
+                key_cert_sign=False,
+                crl_sign=False,
+                encipher_only=False,
+                decipher_only=False,
+            ),
+            critical=True,
+        )
+        .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.TIME_STAMPING]), critical=True)
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
+        .add_extension(
+            x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()),
+            critical=False,
+        )
+        .sign(ca_key, hashes.SHA256())
+    )
+
+
+def certificate_revocation_list(
+    *,
+    ca_cert: x509.Certificate,
+    ca_key: rsa.RSAPrivateKey,
+    number: int,
+    revoked: dict[int, datetime.datetime] | None = None,
+    days: int = 7,
+) -> x509.CertificateRevocationList:
+    """A CRL of ``ca_cert`` (``revoked``: serial -> revocation date), valid ``days`` days.
+
+    The CAdES-X Long revocation values of signatures made with development certificates
+    are these lists: what a real CA publishes at its CRL distribution point.
+    """
+    now = utcnow()
+    builder = (
+        x509.CertificateRevocationListBuilder()
+        .issuer_name(ca_cert.subject)
+        .last_update(now)
+        .next_update(now + datetime.timedelta(days=days))
+        .add_extension(x509.CRLNumber(number), critical=False)
+        .add_extension(
+            x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()),
+            critical=False,
+        )
+    )
+    for serial, when in sorted((revoked or {}).items()):
+        builder = builder.add_revoked_certificate(
+            x509.RevokedCertificateBuilder().serial_number(serial).revocation_date(when).build()
+        )
+    return builder.sign(ca_key, hashes.SHA256())

@@ -334,6 +334,45 @@ CINAR_INTEGRATIONS["mobile_signature"] = {
     "OPTIONS": {"directory": str(VAR_DIR / "mobile_signature"), "approve_after_seconds": 3.0},
 }
 
+# --- time-stamping and CAdES profiles (cinar/integrations/tsa/README.md, ADR 0037) ------------
+# e-Yazışma signatures are written CAdES-X Long and seals CAdES-A (Kamu SM's P4 profiles),
+# which need a time-stamping authority. Default: the sandbox TSA, whose certificate the
+# development CA in var/signing issues. Production: CINAR_TSA_BACKEND=
+# cinar.integrations.tsa.http.HTTPTimestamper with CINAR_TSA_URL (Kamu SM:
+# http://zd.kamusm.gov.tr), CINAR_TSA_CUSTOMER_NUMBER / CINAR_TSA_CUSTOMER_PASSWORD (Kamu SM)
+# or CINAR_TSA_USERNAME / CINAR_TSA_PASSWORD (HTTP basic), CINAR_TSA_POLICY,
+# CINAR_TSA_TRUST_ROOTS (PEM files). CINAR_CADES_SIGNATURE_PROFILE / _SEAL_PROFILE = BES|T|XL|A;
+# BES is the explicit fallback for installations without a TSA (not the guide's profile).
+_TSA_SANDBOX = "cinar.integrations.tsa.sandbox.SandboxTSA"
+_tsa_backend = env_str("CINAR_TSA_BACKEND", _TSA_SANDBOX)
+CINAR_INTEGRATIONS["tsa"] = {
+    "BACKEND": _tsa_backend,
+    "OPTIONS": (
+        {
+            "directory": str(VAR_DIR / "signing"),
+            "latency_ms": env_int("CINAR_TSA_SANDBOX_LATENCY_MS", 0),
+        }
+        if _tsa_backend == _TSA_SANDBOX
+        else {
+            "url": env_str("CINAR_TSA_URL"),
+            "customer_number": env_str("CINAR_TSA_CUSTOMER_NUMBER"),
+            "customer_password": env_str("CINAR_TSA_CUSTOMER_PASSWORD"),
+            "username": env_str("CINAR_TSA_USERNAME"),
+            "password": env_str("CINAR_TSA_PASSWORD"),
+            "policy": env_str("CINAR_TSA_POLICY"),
+            "trust_roots": env_list("CINAR_TSA_TRUST_ROOTS"),
+        }
+    ),
+}
+CINAR_CADES: dict[str, object] = {
+    "SIGNATURE_PROFILE": env_str("CINAR_CADES_SIGNATURE_PROFILE", "XL"),
+    "SEAL_PROFILE": env_str("CINAR_CADES_SEAL_PROFILE", "A"),
+    # CRLs for X-Long revocation values: *.crl here first (the development CA's ca.crl),
+    # then the certificates' CRL distribution points over HTTP when FETCH_CRLS.
+    "CRL_DIRECTORIES": env_list("CINAR_CADES_CRL_DIRECTORIES") or [str(VAR_DIR / "signing")],
+    "FETCH_CRLS": env_bool("CINAR_CADES_FETCH_CRLS", True),
+}
+
 
 # Registry adapters (cinar/integrations/README.md, docs/decisions/0017-registry-sandboxes.md):
 # deterministic sandboxes by default. CINAR_<NAME>_BACKEND switches to the real service, which

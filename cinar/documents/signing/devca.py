@@ -8,6 +8,9 @@ provider (docs/operations.md, "e-signature").
 Layout of ``directory``::
 
     ca.pem  ca.key.pem                 root CA (RSA 3072, 20 years)
+    ca.crl                             the CA's CRL (DER, 7 days, renewed daily on use)
+    revoked.txt                        serials the CRL lists (hex, one a line; optional)
+    tsa.pem  tsa.key.pem               the sandbox time-stamping authority (timeStamping EKU)
     <alias>.pem  <alias>.key.pem  <alias>.p12   one per signer (RSA 2048, 5 years)
 
 ``institution`` is always created; ``signers`` adds one certificate per person, the alias
@@ -16,6 +19,7 @@ being :func:`signer_alias` of their name. Calling it again creates only what is 
 
 from __future__ import annotations
 
+import datetime
 import os
 import re
 import unicodedata
@@ -31,15 +35,20 @@ from cryptography.x509.oid import NameOID
 
 from cinar.core.x509dev import (
     ca_certificate,
+    certificate_revocation_list,
     dev_name,
     private_key_pem,
     rsa_key,
     signing_certificate,
+    timestamping_certificate,
+    utcnow,
 )
 
 DEV_PASSPHRASE = "cinar-dev"  # noqa: S105 - development keys only, published on purpose
 INSTITUTION_ALIAS = "institution"
 DEFAULT_INSTITUTION_NAME = "Çınar Belediyesi"
+TSA_COMMON_NAME = "Çınar Geliştirme Zaman Damgası"
+CRL_RENEW_AFTER = datetime.timedelta(days=1)
 _ORGANIZATION = "Çınar Belediyesi (GELİŞTİRME)"
 
 
@@ -58,6 +67,9 @@ class DevCAPaths:
     ca_cert: Path
     ca_key: Path
     signers: dict[str, SignerFiles] = field(default_factory=dict)
+    tsa_cert: Path | None = None
+    tsa_key: Path | None = None
+    crl: Path | None = None
 
     @property
     def institution(self) -> SignerFiles:
@@ -184,4 +196,83 @@ def signing_dev_ca_ensure(
             cert = x509.load_pem_x509_certificate((directory / f"{alias}.pem").read_bytes())
             cn = cert.subject.get_attributes_for_oid(NameOID.COMMON_NAME)[0].value
             files[alias] = _signer_files(directory, alias, str(cn))
-    return DevCAPaths(directory=directory, ca_cert=ca_cert_path, ca_key=ca_key_path, signers=files)
+    tsa_cert, tsa_key = _ensure_tsa(directory, ca_cert, ca_key)
+    return DevCAPaths(
+        directory=directory,
+        ca_cert=ca_cert_path,
+        ca_key=ca_key_path,
+        signers=files,
+        tsa_cert=tsa_cert,
+        tsa_key=tsa_key,
+        crl=dev_ca_crl_ensure(directory, ca_cert, ca_key),
+    )
+
+
+def _ensure_tsa(
+    directory: Path, ca_cert: x509.Certificate, ca_key: rsa.RSAPrivateKey
+) -> tuple[Path, Path]:
+    """The sandbox TSA's certificate (``cinar.integrations.tsa.sandbox`` reads these files)."""
+    cert_path, key_path = directory / "tsa.pem", directory / "tsa.key.pem"
+    if not (cert_path.exists() and key_path.exists()):
+        key = rsa_key(2048)
+        cert = timestamping_certificate(
+            ca_cert=ca_cert,
+            ca_key=ca_key,
+            key=key,
+            name=dev_name(TSA_COMMON_NAME, organization=_ORGANIZATION),
+            days=365 * 5,
+        )
+        _write_private(key_path, _key_pem(key))
+        _write_public(cert_path, cert.public_bytes(serialization.Encoding.PEM))
+    return cert_path, key_path
+
+
+def _revoked_serials(directory: Path) -> dict[int, datetime.datetime]:
+    path = directory / "revoked.txt"
+    if not path.exists():
+        return {}
+    when = datetime.datetime.fromtimestamp(path.stat().st_mtime, datetime.UTC).replace(
+        microsecond=0
+    )
+    return {int(line, 16): when for line in path.read_text().split() if line.strip()}
+
+
+def dev_ca_crl_ensure(
+    directory: Path,
+    ca_cert: x509.Certificate,
+    ca_key: rsa.RSAPrivateKey,
+    *,
+    force: bool = False,
+) -> Path:
+    """``ca.crl``: renewed when older than a day (or ``force``), with the next CRL number.
+
+    CAdES-X Long signatures embed it as their revocation value, so it must be current
+    when a package is signed; a real CA publishes one at its distribution point.
+    """
+    path = directory / "ca.crl"
+    number = 1
+    if path.exists():
+        current = x509.load_der_x509_crl(path.read_bytes())
+        if not force and utcnow() - current.last_update_utc < CRL_RENEW_AFTER:
+            return path
+        number = current.extensions.get_extension_for_class(x509.CRLNumber).value.crl_number + 1
+    crl = certificate_revocation_list(
+        ca_cert=ca_cert, ca_key=ca_key, number=number, revoked=_revoked_serials(directory)
+    )
+    _write_public(path, crl.public_bytes(serialization.Encoding.DER))
+    return path
+
+
+def dev_ca_revoke(directory: str | Path, certificate: x509.Certificate) -> Path:
+    """Revoke a development certificate: list it in ``revoked.txt`` and reissue the CRL."""
+    directory = Path(directory)
+    ca_cert = x509.load_pem_x509_certificate((directory / "ca.pem").read_bytes())
+    loaded = serialization.load_pem_private_key(
+        (directory / "ca.key.pem").read_bytes(), password=None
+    )
+    assert isinstance(loaded, rsa.RSAPrivateKey)
+    listed = directory / "revoked.txt"
+    serials = listed.read_text().split() if listed.exists() else []
+    serials.append(format(certificate.serial_number, "x"))
+    listed.write_text("\n".join(dict.fromkeys(serials)) + "\n")
+    return dev_ca_crl_ensure(directory, ca_cert, loaded, force=True)

@@ -1,0 +1,280 @@
+"""A sandbox time-stamping authority: real RFC 3161 tokens, signed by a development key.
+
+The tokens are genuine (TSTInfo with policy, serial, genTime, accuracy, nonce; a CMS
+signature with an ESS signing-certificate-v2 binding; a certificate with the critical
+timeStamping EKU) so openssl, pyHanko and our CAdES reader verify them; only the trust
+root is a development CA. With ``directory`` (default: the documents app's development
+CA directory, ``var/signing``) the authority uses ``tsa.pem``/``tsa.key.pem`` there, or
+issues them from ``ca.pem``/``ca.key.pem``; without a CA there it keeps its own root in
+this process only.
+
+Malformed requests are refused as a TSA refuses them: a TimeStampResp with status
+``rejection`` and failInfo ``badDataFormat`` (not DER, wrong digest length), ``badAlg``
+(a digest other than SHA-256/384/512), ``unacceptedPolicy`` or ``unacceptedExtension``.
+``serve(host, port)`` puts the same authority behind HTTP (``application/timestamp-query``)
+so the real HTTP backend can be tested against it.
+
+Options: ``directory``, ``policy`` (an OID; default a UUID-based 2.25 arc owned by the
+project), ``accuracy_seconds`` (1), ``latency_ms`` (0).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+from asn1crypto import algos, cms, tsp
+from asn1crypto import x509 as asn1_x509
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import padding, rsa
+
+from cinar.core.x509dev import (
+    ca_certificate,
+    dev_name,
+    private_key_pem,
+    rsa_key,
+    timestamping_certificate,
+    utcnow,
+)
+from cinar.integrations.tsa import rfc3161
+from cinar.integrations.tsa.protocol import DIGEST_SIZES
+
+#: Çınar's sandbox time-stamp policy: a 2.25 (UUID) OID, so no registration is needed and
+#: no real policy can be mistaken for it.
+SANDBOX_POLICY_OID = "2.25.163316004512237843981327412452061233410"
+CONTENT_TYPE_QUERY = "application/timestamp-query"
+CONTENT_TYPE_REPLY = "application/timestamp-reply"
+_ORGANIZATION = "Çınar Belediyesi (GELİŞTİRME)"
+
+
+def _rejection(fail_info: str, text: str) -> bytes:
+    return rfc3161.TimeStampResp(
+        {
+            "status": {
+                "status": "rejection",
+                "status_string": [text],
+                "fail_info": tsp.PKIFailureInfo({fail_info}),
+            }
+        }
+    ).dump()
+
+
+class SandboxTSA:
+    """``timestamp(digest, algorithm)`` and ``respond(request_der)``; see the module doc."""
+
+    def __init__(
+        self,
+        *,
+        directory: str | Path | None = None,
+        policy: str = SANDBOX_POLICY_OID,
+        accuracy_seconds: int = 1,
+        latency_ms: int = 0,
+    ) -> None:
+        self.policy = policy
+        self.accuracy_seconds = accuracy_seconds
+        self.latency_ms = latency_ms
+        self._lock = threading.Lock()
+        # Serial numbers unique across restarts: microseconds at start, then +1 each token.
+        self._serials = itertools.count(time.time_ns() // 1000)
+        self._cert, self._key, self._ca = self._load(Path(directory) if directory else None)
+
+    # ------------------------------------------------------------------ keys
+    @staticmethod
+    def _load(
+        directory: Path | None,
+    ) -> tuple[x509.Certificate, rsa.RSAPrivateKey, x509.Certificate]:
+        if directory is not None and (directory / "ca.pem").exists():
+            ca_cert = x509.load_pem_x509_certificate((directory / "ca.pem").read_bytes())
+            cert_path, key_path = directory / "tsa.pem", directory / "tsa.key.pem"
+            if cert_path.exists() and key_path.exists():
+                key = serialization.load_pem_private_key(key_path.read_bytes(), password=None)
+                assert isinstance(key, rsa.RSAPrivateKey)
+                return x509.load_pem_x509_certificate(cert_path.read_bytes()), key, ca_cert
+            ca_key_path = directory / "ca.key.pem"
+            if ca_key_path.exists():
+                ca_key = serialization.load_pem_private_key(ca_key_path.read_bytes(), password=None)
+                assert isinstance(ca_key, rsa.RSAPrivateKey)
+                key = rsa_key(2048)
+                cert = timestamping_certificate(
+                    ca_cert=ca_cert,
+                    ca_key=ca_key,
+                    key=key,
+                    name=dev_name("Çınar Geliştirme Zaman Damgası", organization=_ORGANIZATION),
+                    days=365 * 5,
+                )
+                key_path.write_bytes(private_key_pem(key))
+                key_path.chmod(0o600)
+                cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+                return cert, key, ca_cert
+        ca_key = rsa_key(2048)
+        ca = ca_certificate(
+            key=ca_key,
+            name=dev_name("Zaman Damgası Sandbox Kök", organization=_ORGANIZATION),
+            days=365 * 10,
+        )
+        key = rsa_key(2048)
+        cert = timestamping_certificate(
+            ca_cert=ca,
+            ca_key=ca_key,
+            key=key,
+            name=dev_name("Zaman Damgası Sandbox", organization=_ORGANIZATION),
+            days=365 * 5,
+        )
+        return cert, key, ca
+
+    def trust_roots(self) -> list[x509.Certificate]:
+        return [self._ca]
+
+    def certificate(self) -> x509.Certificate:
+        return self._cert
+
+    # ------------------------------------------------------------------ protocol
+    def timestamp(self, digest: bytes, algorithm: str) -> bytes:
+        request = rfc3161.build_request(digest, algorithm, policy=self.policy)
+        return rfc3161.token_from_response(self.respond(request.dump()), request)
+
+    def respond(self, request_der: bytes) -> bytes:
+        """A TimeStampResp (DER) to a TimeStampReq (DER), granted or refused."""
+        if self.latency_ms:
+            time.sleep(self.latency_ms / 1000)
+        try:
+            request = tsp.TimeStampReq.load(request_der, strict=True)
+            version = request["version"].native
+            imprint = request["message_imprint"]
+            algorithm = imprint["hash_algorithm"]["algorithm"].native
+            hashed = imprint["hashed_message"].native
+            policy = request["req_policy"].native
+            nonce = request["nonce"].native
+            cert_req = bool(request["cert_req"].native)
+            has_extensions = request["extensions"].native is not None
+        except (ValueError, TypeError):
+            return _rejection("bad_data_format", "The request is not a DER TimeStampReq.")
+        if version != "v1":
+            return _rejection("bad_request", "Only version 1 requests are accepted.")
+        if algorithm not in DIGEST_SIZES:
+            return _rejection("bad_alg", f"Unsupported hash algorithm {algorithm}.")
+        if len(hashed) != DIGEST_SIZES[algorithm]:
+            return _rejection("bad_data_format", "The digest length does not fit its algorithm.")
+        if policy and policy != self.policy:
+            return _rejection("unaccepted_policy", f"Policy {policy} is not offered.")
+        if has_extensions:
+            return _rejection("unaccepted_extensions", "No request extensions are supported.")
+        token = self._token(algorithm, hashed, nonce, cert_req)
+        return rfc3161.TimeStampResp(
+            {"status": {"status": "granted"}, "time_stamp_token": token}
+        ).dump()
+
+    def _token(
+        self, algorithm: str, hashed: bytes, nonce: int | None, cert_req: bool
+    ) -> cms.ContentInfo:
+        with self._lock:
+            serial = next(self._serials)
+        tst: dict[str, object] = {
+            "version": "v1",
+            "policy": self.policy,
+            "message_imprint": {
+                "hash_algorithm": {"algorithm": algorithm},
+                "hashed_message": hashed,
+            },
+            "serial_number": serial,
+            "gen_time": utcnow(),
+            "accuracy": {"seconds": self.accuracy_seconds},
+            "tsa": asn1_x509.GeneralName(
+                {"directory_name": asn1_x509.Name.load(self._cert.subject.public_bytes())}
+            ),
+        }
+        if nonce is not None:
+            tst["nonce"] = nonce
+        tst_der = tsp.TSTInfo(tst).dump()
+        cert_der = self._cert.public_bytes(serialization.Encoding.DER)
+        asn_cert = asn1_x509.Certificate.load(cert_der)
+        signed_attrs = cms.CMSAttributes(
+            [
+                cms.CMSAttribute({"type": "content_type", "values": ["tst_info"]}),
+                cms.CMSAttribute(
+                    {"type": "message_digest", "values": [hashlib.sha256(tst_der).digest()]}
+                ),
+                cms.CMSAttribute(
+                    {
+                        "type": "signing_certificate_v2",
+                        "values": [
+                            {
+                                "certs": [
+                                    {
+                                        "hash_algorithm": {"algorithm": "sha256"},
+                                        "cert_hash": hashlib.sha256(cert_der).digest(),
+                                    }
+                                ]
+                            }
+                        ],
+                    }
+                ),
+            ]
+        )
+        signature = self._key.sign(signed_attrs.dump(), padding.PKCS1v15(), hashes.SHA256())
+        certificates = [asn_cert]
+        if cert_req:
+            certificates.append(
+                asn1_x509.Certificate.load(self._ca.public_bytes(serialization.Encoding.DER))
+            )
+        signed_data = cms.SignedData(
+            {
+                "version": "v3",
+                "digest_algorithms": [algos.DigestAlgorithm({"algorithm": "sha256"})],
+                "encap_content_info": {
+                    "content_type": "tst_info",
+                    "content": cms.ParsableOctetString(tst_der),
+                },
+                "certificates": certificates if cert_req else [],
+                "signer_infos": [
+                    {
+                        "version": "v1",
+                        "sid": {
+                            "issuer_and_serial_number": {
+                                "issuer": asn_cert.issuer,
+                                "serial_number": asn_cert.serial_number,
+                            }
+                        },
+                        "digest_algorithm": {"algorithm": "sha256"},
+                        "signed_attrs": signed_attrs,
+                        "signature_algorithm": {"algorithm": "sha256_rsa"},
+                        "signature": signature,
+                    }
+                ],
+            }
+        )
+        if not cert_req:
+            del signed_data["certificates"]
+        return cms.ContentInfo({"content_type": "signed_data", "content": signed_data})
+
+    # ------------------------------------------------------------------ HTTP
+    def serve(self, host: str, port: int) -> ThreadingHTTPServer:
+        """Answer RFC 3161 over HTTP at ``http://host:port/`` in a daemon thread; the
+        caller stops it with ``shutdown()`` and ``server_close()``."""
+        authority = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(min(length, 64 * 1024))
+                if self.headers.get_content_type() != CONTENT_TYPE_QUERY:
+                    self.send_error(415, "Expected application/timestamp-query")
+                    return
+                reply = authority.respond(body)
+                self.send_response(200)
+                self.send_header("Content-Type", CONTENT_TYPE_REPLY)
+                self.send_header("Content-Length", str(len(reply)))
+                self.end_headers()
+                self.wfile.write(reply)
+
+            def log_message(self, format: str, *args: object) -> None:
+                return
+
+        server = ThreadingHTTPServer((host, port), Handler)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        return server
