@@ -26,7 +26,7 @@ from cinar.cases.types import ApplicantInput, Location
 from cinar.catalog import queries as catalog
 from cinar.catalog.forms import service_form_class
 from cinar.catalog.models import Channel, Service
-from cinar.portal import pagecache
+from cinar.portal import holding, pagecache
 from cinar.portal.forms import (
     ApplicationExtrasForm,
     DocumentUploadForm,
@@ -111,6 +111,19 @@ def _location(extras: ApplicationExtrasForm) -> Location | None:
     )
 
 
+def _hold_new_files(request: HttpRequest, held: list[holding.HeldFile]) -> str:
+    """Keep the files chosen in this post (the form comes back, and a browser cannot
+    refill a file input); their check's message, if they fail it."""
+    uploads = request.FILES.getlist("case-attachments")
+    if not uploads:
+        return ""
+    try:
+        held.extend(holding.hold(request, uploads))
+    except ValidationError as error:
+        return " ".join(_field_errors(error))
+    return ""
+
+
 @login_required
 def apply(request: HttpRequest, code: str) -> HttpResponse:
     service = _web_service(code)
@@ -118,18 +131,30 @@ def apply(request: HttpRequest, code: str) -> HttpResponse:
     form_class = service_form_class(service=service)
     with_description = DESCRIPTION_FIELD not in form_class.base_fields
     options = {"with_location": with_location, "with_description": with_description}
-    if request.method == "POST" and request.POST.get("uavt-refresh"):
-        # Without JavaScript the address picker posts the form back to list the next
-        # level: show it again with what was typed, send nothing.
+    held: list[holding.HeldFile] = []
+    held_error = ""
+    if request.method == "POST":
+        held, missing = holding.held(request, holding.posted_tokens(request))
+        if missing:
+            held_error = _("A file you attached earlier has expired; please choose it again.")
+    if request.method == "POST" and (
+        request.POST.get("uavt-refresh") or request.POST.get(holding.REMOVE_FIELD)
+    ):
+        # Without JavaScript the address picker (and a file's "Remove") posts the form
+        # back: show it again with what was typed and the files kept, send nothing.
         form = form_class(initial=_initial(request.POST))
         extras = ApplicationExtrasForm(initial=_initial(request.POST, "case"), **options)
+        held_error = _hold_new_files(request, held) or held_error
     elif request.method == "POST":
         form = form_class(request.POST)
         extras = ApplicationExtrasForm(request.POST, request.FILES, **options)
-        if form.is_valid() and extras.is_valid():
+        if form.is_valid() and extras.is_valid() and not held_error:
             data = extras.cleaned_data
             location = _location(extras) if with_location else None
+            kept, missing = holding.claim(request, [f.token for f in held])
             try:
+                if missing:
+                    raise ValidationError({"attachments": held_error or _("Files expired.")})
                 case = case_actions.case_submit(
                     actor=request.user,
                     service_code=service.code,
@@ -139,7 +164,7 @@ def apply(request: HttpRequest, code: str) -> HttpResponse:
                     description=str(
                         data.get("description") or form.cleaned_data.get(DESCRIPTION_FIELD) or ""
                     ),
-                    attachments=tuple(data.get("attachments") or ()),
+                    attachments=(*kept, *(data.get("attachments") or ())),
                     location=location,
                     idempotency_key=str(data["idempotency_key"]),
                     language=get_language() or "tr",
@@ -147,7 +172,11 @@ def apply(request: HttpRequest, code: str) -> HttpResponse:
             except ValidationError as error:
                 _apply_errors(error, form, extras)
             else:
+                holding.release(request, [f.token for f in held])
                 return redirect("portal:apply_done", pk=case.pk)
+        if "attachments" not in extras.errors:
+            # The form comes back with its errors: keep the files chosen this time too.
+            held_error = _hold_new_files(request, held) or held_error
     else:
         form = form_class()
         extras = ApplicationExtrasForm(**options)
@@ -159,7 +188,9 @@ def apply(request: HttpRequest, code: str) -> HttpResponse:
             "form": form,
             "extras": extras,
             "with_location": with_location,
-            "has_errors": form.is_bound and bool(form.errors or extras.errors),
+            "has_errors": form.is_bound and bool(form.errors or extras.errors or held_error),
+            "held_files": held,
+            "held_error": held_error,
         },
     )
 
