@@ -406,6 +406,19 @@ def document_roles_ensure_defaults(*, actor: Any = None) -> None:
 # --- incoming -------------------------------------------------------------------------------
 
 
+def _may_register_incoming(actor: Any, unit: Unit) -> bool:
+    """``documents.register_incoming`` for ``unit``, remembered on the user object the way
+    Django remembers its permissions (``_perm_cache``): a request's user object asks
+    once, and the intake account that ``case_submit`` keeps for a few seconds, and drops
+    when a role or permission changes, asks once for all its submissions (ADR 0036)."""
+    memo: dict[int, bool] = actor.__dict__.setdefault("_cinar_register_incoming", {})
+    if unit.pk not in memo:
+        memo[unit.pk] = user_has_permission(
+            user=actor, perm=DocumentPermission.REGISTER_INCOMING, unit=unit
+        )
+    return memo[unit.pk]
+
+
 def document_register_incoming(
     *,
     actor: Any,
@@ -426,7 +439,7 @@ def document_register_incoming(
     """Register what arrived: the registration number (gelen evrak kayıt no) is taken at
     once from the unit's incoming sequence, in this transaction."""
     _require_staff(actor)
-    if not user_has_permission(user=actor, perm=DocumentPermission.REGISTER_INCOMING, unit=unit):
+    if not _may_register_incoming(actor, unit):
         raise PermissionDenied(_("You may not register documents for this unit."))
     subject = _clean_subject(subject)
     code = _clean_file_plan_code(file_plan_code)

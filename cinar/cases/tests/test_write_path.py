@@ -28,10 +28,10 @@ SUBMIT_QUERIES = {
     "case": 3,
     # instance INSERT, work item INSERT, instance UPDATE, events INSERT
     "process": 4,
-    # registrar's role assignments (its Django permissions are cached on the cached
-    # account), correspondent, number, document INSERT (with its search text and, on
-    # PostgreSQL, its search vector), version INSERT; no savepoint
-    "registration": 5,
+    # correspondent, number, document INSERT (with its search text and, on PostgreSQL,
+    # its search vector), version INSERT; no savepoint. The intake account's permission
+    # (role assignments, user and group permissions) is remembered on the cached account.
+    "registration": 4,
     # process position, case UPDATE
     "case_update": 2,
     # outbox: one INSERT … ON CONFLICT DO NOTHING; then RELEASE (COMMIT in production)
