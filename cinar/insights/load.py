@@ -393,6 +393,27 @@ def _skip_fk_checks(cursor: Any) -> None:
         cursor.execute("SET LOCAL session_replication_role = replica")
 
 
+# Every event of the drawn applications (``_sql_generate``), one row each.
+_EVENTS_FROM = """FROM (
+    SELECT c.inst, c.version_id, %(k_created)s AS kind,
+           '' AS element, '' AS name, '' AS type, NULL::bigint AS actor,
+           c.received AS at
+    FROM syn_case c WHERE c.inst IS NOT NULL
+    UNION ALL
+    SELECT i.inst, i.version_id, %(k_ready)s, i.element,
+           i.name, 'UserTask', NULL, i.created
+    FROM syn_item i
+    UNION ALL
+    SELECT i.inst, i.version_id, %(k_done)s, i.element,
+           i.name, 'UserTask', i.person, i.completed
+    FROM syn_item i WHERE i.completed IS NOT NULL
+    UNION ALL
+    SELECT c.inst, c.version_id, %(k_completed)s, '', '', '',
+           NULL, c.received + c.span
+    FROM syn_case c WHERE c.inst IS NOT NULL AND c.received + c.span <= %(now)s
+) AS e"""
+
+
 def _sql_generate(
     targets: list[Target], cases: int, seed: int, now: float, mornings: list[float], run: str
 ) -> None:
@@ -471,6 +492,7 @@ def _sql_generate(
             "k_ready": EventKind.TASK_READY.value,
             "k_done": EventKind.TASK_COMPLETED.value,
             "k_completed": EventKind.COMPLETED.value,
+            "recent": now - 2 * DAY,
         }
         # Every application: service, arrival (a weekday morning plus a triangular
         # 0–540 min, mode 150), completion span (log-normal around 45 % of the legal
@@ -607,41 +629,28 @@ def _sql_generate(
             p,
         )
         # The events: created and (closed) completed per instance, task_ready and
-        # (done) task_completed per step.
-        c.execute(
-            _insert(
-                ProcessEvent,
-                {
-                    "instance_id": "e.inst",
-                    "version_id": "e.version_id",
-                    "kind": "e.kind",
-                    "element_id": "e.element",
-                    "element_name": "e.name",
-                    "element_type": "e.type",
-                    "actor_id": "e.actor",
-                    "at": "to_timestamp(e.at)",
-                },
-                """FROM (
-                    SELECT c.inst, c.version_id, %(k_created)s AS kind,
-                           '' AS element, '' AS name, '' AS type, NULL::bigint AS actor,
-                           c.received AS at
-                    FROM syn_case c WHERE c.inst IS NOT NULL
-                    UNION ALL
-                    SELECT i.inst, i.version_id, %(k_ready)s, i.element,
-                           i.name, 'UserTask', NULL, i.created
-                    FROM syn_item i
-                    UNION ALL
-                    SELECT i.inst, i.version_id, %(k_done)s, i.element,
-                           i.name, 'UserTask', i.person, i.completed
-                    FROM syn_item i WHERE i.completed IS NOT NULL
-                    UNION ALL
-                    SELECT c.inst, c.version_id, %(k_completed)s, '', '', '',
-                           NULL, c.received + c.span
-                    FROM syn_case c WHERE c.inst IS NOT NULL AND c.received + c.span <= %(now)s
-                ) AS e""",
-            ),
-            p,
-        )
+        # (done) task_completed per step. The older ones in any order; the last two days
+        # after them in time order, as a live system writes them: the rollup worker
+        # re-reads the last events behind its cursor, and a tail of random old days would
+        # make every run after a load recompute the whole year.
+        for part in ("WHERE e.at < %(recent)s", "WHERE e.at >= %(recent)s ORDER BY e.at"):
+            c.execute(
+                _insert(
+                    ProcessEvent,
+                    {
+                        "instance_id": "e.inst",
+                        "version_id": "e.version_id",
+                        "kind": "e.kind",
+                        "element_id": "e.element",
+                        "element_name": "e.name",
+                        "element_type": "e.type",
+                        "actor_id": "e.actor",
+                        "at": "to_timestamp(e.at)",
+                    },
+                    f"{_EVENTS_FROM} {part}",
+                ),
+                p,
+            )
         for name in ("syn_item", "syn_case"):
             c.execute(f"DROP TABLE {name}")
 

@@ -40,6 +40,7 @@ class Command(BaseCommand):
             logger = logging.getLogger("cinar.insights.load")
             logger.addHandler(handler)
             logger.setLevel(logging.DEBUG)
+            logger.propagate = False
         started = time.perf_counter()
         n = load_generate(cases=options["cases"], seed=options["seed"], days=options["days"])
         loaded = time.perf_counter() - started
