@@ -304,10 +304,10 @@ def _indexes_rebuilt_after() -> Iterator[None]:
             c.execute(f"DROP INDEX {name}")
     yield
     with connection.cursor() as cursor:
-        c = _Timed(cursor)
-        c.execute("SET LOCAL maintenance_work_mem = '256MB'")
+        timed = _Timed(cursor)
+        timed.execute("SET LOCAL maintenance_work_mem = '256MB'")
         for _name, definition in saved:
-            c.execute(definition)
+            timed.execute(definition)
 
 
 # --- PostgreSQL: generated in SQL ------------------------------------------------------------

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import statistics
 from collections import Counter
+from pathlib import Path
 
 import pytest
 from django.db import connection
@@ -18,7 +19,6 @@ from django.utils import timezone
 
 from cinar.cases.models import Case
 from cinar.catalog.actions import service_create
-from cinar.demo.processes import demo_process_xml
 from cinar.documents.actions import file_plan_ensure_defaults
 from cinar.identity.tests.factories import StaffFactory
 from cinar.insights.load import CHANNEL_WEIGHTS, KEY_PREFIX, SYNTHETIC, load_delete, load_generate
@@ -27,10 +27,13 @@ from cinar.insights.rollups import rollups_rebuild
 from cinar.organization.models import Membership, UnitKind
 from cinar.organization.tests.factories import make_unit, position, staff_in
 from cinar.workflow.actions import process_version_import
+from cinar.workflow.layout import ensure_diagram
 from cinar.workflow.models import ProcessEvent, ProcessInstance, WorkItem
 
 pytestmark = pytest.mark.django_db
 
+# The demo's BPMN files, read as files (insights may not import the demo app).
+BPMN_DIR = Path(__file__).resolve().parents[2] / "demo" / "bpmn"
 N = 2000
 CHANNELS = ["web", "service_desk", "in_person", "mobile"]
 
@@ -53,7 +56,7 @@ def town(db):
         ("mesleki_kurs.bpmn", "SPD-001", kultur, 15),
     ):
         version = process_version_import(
-            actor=admin, xml=demo_process_xml(xml_file), filename=xml_file
+            actor=admin, xml=ensure_diagram((BPMN_DIR / xml_file).read_bytes()), filename=xml_file
         )
         service_create(
             actor=admin,
