@@ -40,7 +40,7 @@ from .model import (
     Ustveri,
     taraf_adi,
 )
-from .package import ParsedPackage, SignatureStatus
+from .package import ParsedPackage, SignatureStatus, profile_note
 
 # documents.Confidentiality (0..4) <-> the guide's codes
 _GIZLILIK = {
@@ -234,6 +234,8 @@ def signature_summary(parsed: ParsedPackage) -> str:
             _("The signature could not be verified: %(reason)s")
             % {"reason": parsed.signature_reason}
         )
+    if parsed.signature_profile:  # ADR 0037: which CAdES profile the signature carries
+        lines.append(_("Signature profile: %(note)s.") % {"note": profile_note(parsed.signature)})
     if parsed.seal_status == SignatureStatus.VERIFIED:
         lines.append(_("Institution seal verified."))
     elif parsed.seal_status == SignatureStatus.UNVERIFIED:
@@ -241,6 +243,8 @@ def signature_summary(parsed: ParsedPackage) -> str:
             _("The institution seal could not be verified: %(reason)s")
             % {"reason": parsed.seal_reason}
         )
+    if parsed.seal_profile:
+        lines.append(_("Seal profile: %(note)s.") % {"note": profile_note(parsed.seal)})
     return " ".join(lines)
 
 
@@ -341,8 +345,10 @@ def describe(parsed: ParsedPackage) -> str:
             % {"version": parsed.version, "algorithms": ", ".join(parsed.digest_algorithms)},
             _("Signature: %(status)s %(reason)s")
             % {"status": parsed.signature_status, "reason": parsed.signature_reason},
+            _("Signature profile: %(note)s.") % {"note": profile_note(parsed.signature) or "-"},
             _("Seal: %(status)s %(reason)s")
             % {"status": parsed.seal_status, "reason": parsed.seal_reason},
+            _("Seal profile: %(note)s.") % {"note": profile_note(parsed.seal) or "-"},
         ]
     )
 

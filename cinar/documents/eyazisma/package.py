@@ -84,6 +84,34 @@ class ParsedPackage:
     def is_verified(self) -> bool:
         return self.signature_status == SignatureStatus.VERIFIED
 
+    @property
+    def signature_profile(self) -> str:
+        """BES, T, C, X-L or A: the CAdES profile found on the signature ('' if none)."""
+        return self.signature.profile if self.signature else ""
+
+    @property
+    def seal_profile(self) -> str:
+        return self.seal.profile if self.seal else ""
+
+
+def profile_note(check: cades.SignatureCheck | None) -> str:
+    """One translated sentence: the CAdES profile found and its time-stamps, if any."""
+    if check is None or not check.profile:
+        return ""
+    note = _("CAdES-%(profile)s") % {"profile": check.profile}
+    if check.timestamp_time is not None:
+        note = _("%(profile)s, time-stamped %(time)s UTC by %(authority)s") % {
+            "profile": note,
+            "time": check.timestamp_time.strftime("%Y-%m-%d %H:%M:%S"),
+            "authority": check.timestamp_authority,
+        }
+    if check.archive_time is not None:
+        note = _("%(profile)s, archived %(time)s UTC") % {
+            "profile": note,
+            "time": check.archive_time.strftime("%Y-%m-%d %H:%M:%S"),
+        }
+    return note
+
 
 # ------------------------------------------------------------------------------- writing
 
@@ -135,12 +163,24 @@ def build_package(
     digests: Sequence[str] | None = None,
     detached: bool = False,
     created: dt.datetime | None = None,
+    signature_profile: str | None = None,
+    seal_profile: str | None = None,
+    timestamper: cades.TimeStamper | None = None,
+    revocation: cades.RevocationSource | None = None,
 ) -> bytes:
     """The .eyp bytes for ``paket``, signed (and for 2.x sealed when a seal is given).
 
     ``signer_key_and_cert``/``seal_key_and_cert`` are a ``KeyAndCert``, a ``(key, cert)``
     pair or a callable returning CMS DER for the bytes it is given (smart card, HSM).
+    ``signature_profile``/``seal_profile`` (BES, T, XL, A) default to ``CINAR_CADES``
+    (X-Long and A, the guide's P4 profiles, ADR 0037); ``timestamper`` to the ``tsa``
+    integration. ``cades.CAdESError`` (a ValueError) when a profile cannot be met.
     """
+    default_signature, default_seal = cades.configured_profiles()
+    signature_profile = signature_profile or default_signature
+    seal_profile = seal_profile or default_seal
+    if timestamper is None and (signature_profile != "BES" or seal_profile != "BES"):
+        timestamper = cades.configured_timestamper()
     if version not in SUPPORTED_VERSIONS:
         raise ValueError(f"Unsupported e-Yazışma version {version!r}.")
     major = int(version.split(".")[0])
@@ -227,7 +267,14 @@ def build_package(
     )
     package.put(c.PART_PAKET_OZETI, paket_ozeti, c.CT_XML)
     package.relate("", c.REL_PAKET_OZETI, c.PART_PAKET_OZETI, c.ID_PAKET_OZETI)
-    signature = cades.sign(paket_ozeti, signer_key_and_cert, detached=detached)
+    signature = cades.sign(
+        paket_ozeti,
+        signer_key_and_cert,
+        detached=detached,
+        profile=signature_profile,
+        timestamper=timestamper,
+        revocation=revocation,
+    )
     package.put(c.PART_IMZA, signature, c.CT_OCTET)
     package.relate(c.PART_PAKET_OZETI, c.REL_IMZA, c.PART_IMZA, c.ID_IMZA)
 
@@ -249,7 +296,14 @@ def build_package(
         package.put(c.PART_NIHAI_OZET, nihai_ozet, c.CT_XML)
         package.relate("", c.REL_NIHAI_OZET, c.PART_NIHAI_OZET, c.ID_NIHAI_OZET)
         if seal_key_and_cert is not None:
-            seal = cades.sign(nihai_ozet, seal_key_and_cert, detached=detached)
+            seal = cades.sign(
+                nihai_ozet,
+                seal_key_and_cert,
+                detached=detached,
+                profile=seal_profile,
+                timestamper=timestamper,
+                revocation=revocation,
+            )
             muhur = c.PART_MUHUR if major >= 2 else c.PART_MUHUR_1X
             package.put(muhur, seal, c.CT_OCTET)
             package.relate(c.PART_NIHAI_OZET, c.REL_MUHUR, muhur, c.ID_MUHUR)
@@ -319,11 +373,16 @@ def _check(
     *,
     missing_status: SignatureStatus,
     missing_reason: str,
+    tsa_trust_anchors: Sequence[x509.Certificate] | None = None,
 ) -> tuple[SignatureStatus, str, cades.SignatureCheck | None]:
     if signature_part is None:
         return missing_status, missing_reason, None
     check = cades.verify(
-        package.parts[signature_part], content, trust_anchors=trust_anchors, now=now
+        package.parts[signature_part],
+        content,
+        trust_anchors=trust_anchors,
+        tsa_trust_anchors=tsa_trust_anchors,
+        now=now,
     )
     if check.valid:
         reason = (
@@ -343,9 +402,17 @@ def read_package(
     *,
     limits: Limits | None = None,
     trust_anchors: Sequence[x509.Certificate] = (),
+    tsa_trust_anchors: Sequence[x509.Certificate] | None = None,
     now: dt.datetime | None = None,
 ) -> ParsedPackage:
-    """Open, check and parse an incoming package. Raises ``EYPError`` when refused."""
+    """Open, check and parse an incoming package. Raises ``EYPError`` when refused.
+
+    Time-stamps inside the signatures chain to ``tsa_trust_anchors``; by default the
+    signature trust anchors plus the roots of the configured time-stamping backend (with
+    no trust anchors at all, no chain is checked, as for the signatures).
+    """
+    if tsa_trust_anchors is None and trust_anchors:
+        tsa_trust_anchors = [*trust_anchors, *cades.configured_tsa_roots()]
     package = opc_module.read(data, limits)
     if package.rels("", c.REL_SIFRELI_ICERIK):
         raise EYPInvalid(_("Encrypted e-Yazışma packages (.eyps) are not supported."))
@@ -403,6 +470,7 @@ def read_package(
         now,
         missing_status=SignatureStatus.UNVERIFIED,
         missing_reason=_("The package carries no signature over PaketOzeti."),
+        tsa_trust_anchors=tsa_trust_anchors,
     )
     if nihai_ozet_name is not None:
         muhur_name = _related(package, nihai_ozet_name, c.REL_MUHUR, c.PART_MUHUR) or (
@@ -416,6 +484,7 @@ def read_package(
             now,
             missing_status=SignatureStatus.ABSENT,
             missing_reason=_("The package is not sealed."),
+            tsa_trust_anchors=tsa_trust_anchors,
         )
     else:
         seal_status, seal_reason, seal = SignatureStatus.ABSENT, "", None

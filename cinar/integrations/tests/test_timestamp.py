@@ -27,7 +27,7 @@ from django.test import override_settings
 from pyhanko.sign.validation.generic_cms import validate_tst_signed_data
 from pyhanko_certvalidator import ValidationContext
 
-from cinar.core.x509dev import ca_certificate, dev_name, rsa_key
+from cinar.core.x509dev import ca_certificate, dev_name, private_key_pem, rsa_key
 from cinar.integrations.registry import IntegrationError, get_backend, reset_backends
 from cinar.integrations.tsa import rfc3161, time_stamper
 from cinar.integrations.tsa.http import HTTPTimestamper, kamusm_identity
@@ -206,18 +206,20 @@ def test_the_client_refuses_a_refusal_and_a_reply_to_another_request(tsa):
     assert invalid.value.code == "invalid_request"
 
 
-def test_the_development_ca_directory_issues_the_tsa_certificate(tmp_path: Path):
-    from cinar.documents.signing.devca import signing_dev_ca_ensure
-
-    paths = signing_dev_ca_ensure(tmp_path)
-    ca = x509.load_pem_x509_certificate(paths.ca_cert.read_bytes())
+def test_a_directory_with_a_ca_gets_a_tsa_certificate_issued_once(tmp_path: Path):
+    ca_key = rsa_key(2048)
+    ca = ca_certificate(key=ca_key, name=dev_name("Geliştirme Kök"), days=365)
+    (tmp_path / "ca.pem").write_bytes(ca.public_bytes(serialization.Encoding.PEM))
+    (tmp_path / "ca.key.pem").write_bytes(private_key_pem(ca_key))
     tsa = SandboxTSA(directory=tmp_path)
     assert tsa.trust_roots() == [ca]
-    assert tsa.certificate() == x509.load_pem_x509_certificate(paths.tsa_cert.read_bytes())
-    token = tsa.timestamp(hashlib.sha256(DATA).digest(), "sha256")
+    assert (tmp_path / "tsa.pem").exists() and (
+        tmp_path / "tsa.key.pem"
+    ).stat().st_mode & 0o077 == 0
+    again = SandboxTSA(directory=tmp_path)
+    assert again.certificate() == tsa.certificate()
+    token = again.timestamp(hashlib.sha256(DATA).digest(), "sha256")
     assert rfc3161.verify_token(token, data=DATA, trust_anchors=[ca]).valid
-    crl = x509.load_der_x509_crl(paths.crl.read_bytes())
-    assert crl.issuer == ca.subject and crl.is_signature_valid(ca.public_key())
 
 
 def _serve(tsa: SandboxTSA):
