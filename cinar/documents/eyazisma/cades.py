@@ -42,6 +42,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext as _
 
 from cinar.integrations.registry import IntegrationError
@@ -562,12 +563,19 @@ def configured_profiles() -> tuple[str, str]:
 
 
 def configured_timestamper() -> TimeStamper | None:
-    """The ``tsa`` integration backend, or None when none is configured."""
+    """The ``tsa`` integration backend, or None when the service is not declared;
+    ``CAdESError`` when it is declared but cannot start (no URL, half the credentials)."""
     from cinar.integrations.registry import get_backend
 
     if "tsa" not in (getattr(settings, "CINAR_INTEGRATIONS", {}) or {}):
         return None
-    backend: TimeStamper = get_backend("tsa")
+    try:
+        backend: TimeStamper = get_backend("tsa")
+    except (IntegrationError, ImproperlyConfigured) as exc:
+        raise CAdESError(
+            _("The time-stamping authority is not configured: %(error)s")
+            % {"error": getattr(exc, "message", str(exc))}
+        ) from exc
     return backend
 
 
@@ -577,8 +585,8 @@ def configured_tsa_roots() -> list[x509.Certificate]:
         backend = configured_timestamper()
         roots = getattr(backend, "trust_roots", None)
         return list(roots()) if callable(roots) else []
-    except Exception:  # a misconfigured TSA must not stop reading incoming packages
-        logger.exception("time-stamping backend unavailable for verification")
+    except Exception as exc:  # a misconfigured TSA must not stop reading incoming packages
+        logger.warning("time-stamping backend unavailable for verification: %s", exc)
         return []
 
 

@@ -376,3 +376,24 @@ def test_openssl_verifies_the_signature_and_its_time_stamp(dev, tmp_path: Path):
         check=False,
     )
     assert "Verification: OK" not in refused.stdout
+
+
+def test_a_misconfigured_tsa_stops_signing_with_a_clear_error(dev):
+    integrations = {
+        "tsa": {"BACKEND": "cinar.integrations.tsa.http.HTTPTimestamper", "OPTIONS": {"url": ""}}
+    }
+    with override_settings(CINAR_INTEGRATIONS=integrations):
+        reset_backends()
+        try:
+            with pytest.raises(CAdESError, match="not configured"):
+                build_package(sample_paket(), signer_key_and_cert=dev.signer)
+            # Reading does not depend on it: the package is still checked and registered.
+            data = build_package(
+                sample_paket(), signer_key_and_cert=dev.signer, timestamper=dev.tsa
+            )
+            parsed = read_package(data, trust_anchors=[dev.ca], tsa_trust_anchors=[dev.ca])
+            assert parsed.is_verified and parsed.signature_profile == "X-L"
+            default_anchors = read_package(data, trust_anchors=[dev.ca])  # TSA roots: []
+            assert default_anchors.is_verified and default_anchors.signature_profile == "X-L"
+        finally:
+            reset_backends()

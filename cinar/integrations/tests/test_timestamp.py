@@ -311,3 +311,21 @@ def test_the_backend_is_chosen_in_settings(tmp_path: Path):
             assert time_stamper() is get_backend("tsa")
         finally:
             reset_backends()
+
+
+def test_a_directory_without_a_ca_keeps_the_sandbox_root_for_every_process(tmp_path: Path):
+    first = SandboxTSA(directory=tmp_path)
+    assert (tmp_path / "tsa-root.pem").exists()
+    second = SandboxTSA(directory=tmp_path)  # another process, same authority
+    assert second.certificate() == first.certificate()
+    assert second.trust_roots() == first.trust_roots()
+    token = first.timestamp(hashlib.sha256(DATA).digest(), "sha256")
+    assert rfc3161.verify_token(token, data=DATA, trust_anchors=second.trust_roots()).valid
+    # A development CA created later does not orphan the existing TSA certificate.
+    ca_key = rsa_key(2048)
+    ca = ca_certificate(key=ca_key, name=dev_name("Sonradan Kök"), days=365)
+    (tmp_path / "ca.pem").write_bytes(ca.public_bytes(serialization.Encoding.PEM))
+    (tmp_path / "ca.key.pem").write_bytes(private_key_pem(ca_key))
+    third = SandboxTSA(directory=tmp_path)
+    assert third.certificate() == first.certificate()
+    assert third.trust_roots() == first.trust_roots()

@@ -5,8 +5,9 @@ signature with an ESS signing-certificate-v2 binding; a certificate with the cri
 timeStamping EKU) so openssl, pyHanko and our CAdES reader verify them; only the trust
 root is a development CA. With ``directory`` (default: the documents app's development
 CA directory, ``var/signing``) the authority uses ``tsa.pem``/``tsa.key.pem`` there, or
-issues them from ``ca.pem``/``ca.key.pem``; without a CA there it keeps its own root in
-this process only.
+issues them from ``ca.pem``/``ca.key.pem``; without a CA there it keeps a root of its own
+there (``tsa-root.pem``), so every process stamps with the same authority. Without a
+directory the root lives in this process only.
 
 Malformed requests are refused as a TSA refuses them: a TimeStampResp with status
 ``rejection`` and failInfo ``badDataFormat`` (not DER, wrong digest length), ``badAlg``
@@ -22,6 +23,7 @@ from __future__ import annotations
 
 import hashlib
 import itertools
+import os
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -30,6 +32,7 @@ from pathlib import Path
 from asn1crypto import algos, cms, tsp
 from asn1crypto import x509 as asn1_x509
 from cryptography import x509
+from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
@@ -64,6 +67,49 @@ def _rejection(fail_info: str, text: str) -> bytes:
     ).dump()
 
 
+def _root(key: rsa.RSAPrivateKey) -> x509.Certificate:
+    return ca_certificate(
+        key=key,
+        name=dev_name("Zaman Damgası Sandbox Kök", organization=_ORGANIZATION),
+        days=365 * 10,
+    )
+
+
+def _issue(
+    root: x509.Certificate, root_key: rsa.RSAPrivateKey, key: rsa.RSAPrivateKey
+) -> x509.Certificate:
+    return timestamping_certificate(
+        ca_cert=root,
+        ca_key=root_key,
+        key=key,
+        name=dev_name("Çınar Geliştirme Zaman Damgası", organization=_ORGANIZATION),
+        days=365 * 5,
+    )
+
+
+def _read_key(path: Path) -> rsa.RSAPrivateKey:
+    key = serialization.load_pem_private_key(path.read_bytes(), password=None)
+    if not isinstance(key, rsa.RSAPrivateKey):
+        raise ValueError(f"{path} is not an RSA key")
+    return key
+
+
+def _write(path: Path, data: bytes, *, private: bool = False) -> None:
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600 if private else 0o644)
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(data)
+    os.replace(tmp, path)
+
+
+def _issued_by(cert: x509.Certificate, issuer: x509.Certificate) -> bool:
+    try:
+        cert.verify_directly_issued_by(issuer)
+    except (ValueError, TypeError, InvalidSignature):
+        return False
+    return True
+
+
 class SandboxTSA:
     """``timestamp(digest, algorithm)`` and ``respond(request_der)``; see the module doc."""
 
@@ -88,44 +134,43 @@ class SandboxTSA:
     def _load(
         directory: Path | None,
     ) -> tuple[x509.Certificate, rsa.RSAPrivateKey, x509.Certificate]:
-        if directory is not None and (directory / "ca.pem").exists():
-            ca_cert = x509.load_pem_x509_certificate((directory / "ca.pem").read_bytes())
-            cert_path, key_path = directory / "tsa.pem", directory / "tsa.key.pem"
-            if cert_path.exists() and key_path.exists():
-                key = serialization.load_pem_private_key(key_path.read_bytes(), password=None)
-                assert isinstance(key, rsa.RSAPrivateKey)
-                return x509.load_pem_x509_certificate(cert_path.read_bytes()), key, ca_cert
-            ca_key_path = directory / "ca.key.pem"
-            if ca_key_path.exists():
-                ca_key = serialization.load_pem_private_key(ca_key_path.read_bytes(), password=None)
-                assert isinstance(ca_key, rsa.RSAPrivateKey)
-                key = rsa_key(2048)
-                cert = timestamping_certificate(
-                    ca_cert=ca_cert,
-                    ca_key=ca_key,
-                    key=key,
-                    name=dev_name("Çınar Geliştirme Zaman Damgası", organization=_ORGANIZATION),
-                    days=365 * 5,
-                )
-                key_path.write_bytes(private_key_pem(key))
-                key_path.chmod(0o600)
-                cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-                return cert, key, ca_cert
-        ca_key = rsa_key(2048)
-        ca = ca_certificate(
-            key=ca_key,
-            name=dev_name("Zaman Damgası Sandbox Kök", organization=_ORGANIZATION),
-            days=365 * 10,
-        )
+        """(TSA certificate, its key, the root that issued it). With a directory,
+        everything is kept there so that every process (web, workers) stamps with the
+        same authority: the development CA's ``ca.pem`` when present, else a root of the
+        sandbox's own (``tsa-root.pem``)."""
+        if directory is None:
+            root_key = rsa_key(2048)
+            root = _root(root_key)
+            key = rsa_key(2048)
+            return _issue(root, root_key, key), key, root
+        cert_path, key_path = directory / "tsa.pem", directory / "tsa.key.pem"
+        roots = [
+            x509.load_pem_x509_certificate((directory / name).read_bytes())
+            for name in ("ca.pem", "tsa-root.pem")
+            if (directory / name).exists()
+        ]
+        if cert_path.exists() and key_path.exists():
+            cert = x509.load_pem_x509_certificate(cert_path.read_bytes())
+            issuer = next((r for r in roots if _issued_by(cert, r)), None)
+            if issuer is not None:
+                return cert, _read_key(key_path), issuer
+        if (directory / "ca.pem").exists() and (directory / "ca.key.pem").exists():
+            root = x509.load_pem_x509_certificate((directory / "ca.pem").read_bytes())
+            root_key = _read_key(directory / "ca.key.pem")
+        elif (directory / "tsa-root.pem").exists():
+            root = x509.load_pem_x509_certificate((directory / "tsa-root.pem").read_bytes())
+            root_key = _read_key(directory / "tsa-root.key.pem")
+        else:
+            directory.mkdir(parents=True, exist_ok=True)
+            root_key = rsa_key(2048)
+            root = _root(root_key)
+            _write(directory / "tsa-root.key.pem", private_key_pem(root_key), private=True)
+            _write(directory / "tsa-root.pem", root.public_bytes(serialization.Encoding.PEM))
         key = rsa_key(2048)
-        cert = timestamping_certificate(
-            ca_cert=ca,
-            ca_key=ca_key,
-            key=key,
-            name=dev_name("Zaman Damgası Sandbox", organization=_ORGANIZATION),
-            days=365 * 5,
-        )
-        return cert, key, ca
+        cert = _issue(root, root_key, key)
+        _write(key_path, private_key_pem(key), private=True)
+        _write(cert_path, cert.public_bytes(serialization.Encoding.PEM))
+        return cert, key, root
 
     def trust_roots(self) -> list[x509.Certificate]:
         return [self._ca]
