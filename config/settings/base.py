@@ -372,6 +372,12 @@ CINAR_CADES: dict[str, object] = {
     "CRL_DIRECTORIES": env_list("CINAR_CADES_CRL_DIRECTORIES") or [str(VAR_DIR / "signing")],
     "FETCH_CRLS": env_bool("CINAR_CADES_FETCH_CRLS", True),
 }
+# PAdES-B-T: the software-key signer time-stamps signed PDFs through the same TSA.
+_signing_options = CINAR_SIGNING["OPTIONS"]
+if CINAR_SIGNING["BACKEND"] == "cinar.documents.signing.software.SoftwareKeySigner" and isinstance(
+    _signing_options, dict
+):
+    _signing_options["timestamp_integration"] = env_bool("CINAR_SIGNING_PADES_TIMESTAMP", True)
 
 
 # Registry adapters (cinar/integrations/README.md, docs/decisions/0017-registry-sandboxes.md):

@@ -23,3 +23,8 @@ LANGUAGE_CODE = "en"
 # written honestly; the suite defaults to BES and the profile tests opt in to X-L/A
 # (cinar/documents/tests/test_cades_*.py, docs/decisions/0037-cades-profiles-and-tsa.md).
 CINAR_CADES = {**CINAR_CADES, "SIGNATURE_PROFILE": "BES", "SEAL_PROFILE": "BES"}  # noqa: F405
+# Likewise signed PDFs stay PAdES-B-B unless a test asks for B-T (test_cades_pades.py).
+CINAR_SIGNING = {
+    **CINAR_SIGNING,  # noqa: F405
+    "OPTIONS": {**CINAR_SIGNING["OPTIONS"], "timestamp_integration": False},  # type: ignore[dict-item]  # noqa: F405
+}

@@ -11,21 +11,26 @@ Options (``CINAR_SIGNING["OPTIONS"]``), one of:
   missing CA is created on first use.
 
 ``timestamp_url``: an RFC 3161 timestamp authority; with it signatures are PAdES B-T.
+``timestamp_integration``: true to time-stamp through the ``tsa`` integration instead
+(``cinar/integrations/tsa/``: the sandbox TSA in development, Kamu SM's in production;
+ADR 0037), the same authority that stamps e-Yazışma signatures.
 """
 
 from __future__ import annotations
 
+import asyncio
 import os
 import threading
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from asn1crypto import cms
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.padding import PKCS1v15
 from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey
 from django.conf import settings
-from pyhanko.sign import signers
+from pyhanko.sign import signers, timestamps
 from pyhanko.sign.general import get_pyca_cryptography_hash
 
 from cinar.documents.signing.base import (
@@ -97,6 +102,35 @@ def _parsed(loaded: signers.SimpleSigner | None) -> signers.SimpleSigner | None:
     return loaded
 
 
+class IntegrationTimeStamper(timestamps.TimeStamper):
+    """pyHanko's time-stamper interface over the ``tsa`` integration's protocol, so a
+    PDF's signature time-stamp (PAdES B-T) comes from the configured authority and goes
+    through the same response checks (status, imprint, nonce) as every other token."""
+
+    def __init__(self, backend: Any = None) -> None:
+        super().__init__(include_nonce=False)  # the adapter sends its own nonce
+        self._backend = backend
+
+    def _timestamp(self, digest: bytes, algorithm: str) -> bytes:
+        from cinar.integrations.registry import IntegrationError
+        from cinar.integrations.tsa import time_stamper
+
+        try:
+            backend = self._backend or time_stamper()
+            token: bytes = backend.timestamp(digest, algorithm)
+        except IntegrationError as exc:
+            raise SigningError(
+                f"The time-stamping authority did not answer: {exc.message}",
+                code="timestamp_failed",
+                retryable=exc.retryable,
+            ) from exc
+        return token
+
+    async def async_timestamp(self, message_digest: bytes, md_algorithm: str) -> cms.ContentInfo:
+        token = await asyncio.to_thread(self._timestamp, message_digest, md_algorithm)
+        return cms.ContentInfo.load(token)
+
+
 class SoftwareKeySigner:
     def __init__(
         self,
@@ -111,6 +145,7 @@ class SoftwareKeySigner:
         alias: str = INSTITUTION_ALIAS,
         create_dev_ca: bool = False,
         timestamp_url: str | None = None,
+        timestamp_integration: bool = False,
     ) -> None:
         self._pkcs12 = Path(pkcs12) if pkcs12 else None
         self._key = Path(key) if key else None
@@ -121,6 +156,7 @@ class SoftwareKeySigner:
         self._alias = alias
         self._create_dev_ca = create_dev_ca
         self._timestamp_url = timestamp_url
+        self._timestamp_integration = timestamp_integration
         self._signer: signers.SimpleSigner | None = None
         self._person: str | None = None
         if not (self._pkcs12 or (self._key and self._cert) or self._directory):
@@ -138,6 +174,7 @@ class SoftwareKeySigner:
             alias=alias,
             create_dev_ca=self._create_dev_ca,
             timestamp_url=self._timestamp_url,
+            timestamp_integration=self._timestamp_integration,
         )
         return clone
 
@@ -235,5 +272,12 @@ class SoftwareKeySigner:
             reason=reason,
             location=location,
             signer_name=signer_name,
-            timestamper=timestamper_from_options(self._timestamp_url),
+            timestamper=self._timestamper(),
         )
+
+    def _timestamper(self) -> timestamps.TimeStamper | None:
+        if self._timestamp_url:
+            return timestamper_from_options(self._timestamp_url)
+        if self._timestamp_integration:
+            return IntegrationTimeStamper()
+        return None
