@@ -16,7 +16,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -35,8 +35,8 @@ from cinar.cases.models import (
     DocumentRequestStatus,
 )
 from cinar.cases.sync import (
+    _STEP_KINDS,
     case_close_locked,
-    case_process_position,
     case_sync_from_process,
     case_url,
     notify,
@@ -55,7 +55,7 @@ from cinar.integrations.registry import IntegrationError
 from cinar.organization.models import RoleAssignment
 from cinar.organization.queries import is_staff_user, user_has_permission
 from cinar.workflow.actions import process_instance_message, process_instance_start
-from cinar.workflow.models import ProcessDefinition, ProcessVersion
+from cinar.workflow.models import ProcessDefinition, ProcessEvent, ProcessVersion
 from cinar.workflow.queries import process_instance_waiting_messages, process_version_active
 
 __all__ = [
@@ -416,6 +416,35 @@ def _store(
     return stored
 
 
+def _case_update_after_start(case: Case) -> None:
+    """Write the case's process, document and deadline, and its process position, in one
+    ``UPDATE … RETURNING``: the position (the newest event, the newest ready step's name)
+    is read by the UPDATE's subqueries instead of a query of its own (ADR 0036). Steps
+    made at start are part of "received", not changes to announce, so the case starts
+    synced to the instance's newest event."""
+    meta = Case._meta
+    fields = [
+        f for f in meta.concrete_fields if f.name in ("document", "process_instance", "due_at")
+    ]
+    values = [f.get_db_prep_save(getattr(case, f.attname), connection) for f in fields]
+    quote = connection.ops.quote_name
+    assignments = ", ".join(f"{quote(str(f.column))} = %s" for f in fields)
+    events = quote(ProcessEvent._meta.db_table)
+    kinds = ", ".join(["%s"] * len(_STEP_KINDS))
+    sql = (  # identifiers from the models' metadata, values as parameters
+        f"UPDATE {quote(meta.db_table)} SET {assignments}, "  # noqa: S608
+        f"synced_event_id = COALESCE((SELECT MAX(id) FROM {events} WHERE instance_id = %s), 0), "
+        f"current_step = COALESCE((SELECT SUBSTR(element_name, 1, 300) FROM {events} "
+        f"WHERE instance_id = %s AND kind IN ({kinds}) AND element_name <> '' "
+        f"ORDER BY id DESC LIMIT 1), '') "
+        f"WHERE id = %s RETURNING synced_event_id, current_step"
+    )
+    instance_id = case.process_instance_id
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*values, instance_id, instance_id, *_STEP_KINDS, case.pk])
+        case.synced_event_id, case.current_step = cursor.fetchone()
+
+
 # --- case_submit -------------------------------------------------------------------------------
 
 
@@ -554,8 +583,6 @@ def _create(
         )
         case.process_instance = instance
         case.due_at = instance.due_at
-        # Steps made at start are part of "received", not changes to announce.
-        case.synced_event_id, case.current_step = case_process_position(instance=instance)
         notify(
             case,
             event="case.received",
@@ -581,15 +608,7 @@ def _create(
             ),
         )
         case.document = document
-        case.save(
-            update_fields=[
-                "document",
-                "process_instance",
-                "due_at",
-                "synced_event_id",
-                "current_step",
-            ]
-        )
+        _case_update_after_start(case)
         audit_record(
             actor=_user(actor),
             action="cases.case.submitted",

@@ -25,6 +25,7 @@ from cinar.notifications.actions import AddressSpec, notification_enqueue
 from cinar.workflow.models import EventKind, InstanceStatus
 from cinar.workflow.queries import process_instance_events
 
+#: Events that make a step the case's current one (also read by ``case_submit``).
 _STEP_KINDS = (EventKind.TASK_READY,)
 
 
@@ -116,19 +117,6 @@ def case_close_locked(case: Case, *, outcome: str, actor: Any = None) -> None:
         data={"outcome": case.outcome},
     )
     notify(case, event="case.completed", key="completed", extra={"outcome": case.outcome})
-
-
-def case_process_position(*, instance: Any) -> tuple[int, str]:
-    """(last event id, name of the newest ready step) of an instance, in one query."""
-    rows = list(
-        process_instance_events(instance=instance)
-        .order_by("-pk")
-        .values_list("pk", "kind", "element_name")[:50]
-    )
-    if not rows:
-        return 0, ""
-    step = next((name for _pk, kind, name in rows if kind in _STEP_KINDS and name), "")
-    return rows[0][0], step[:300]
 
 
 def case_sync_from_process(*, case: Case, announce: bool = True) -> Case:

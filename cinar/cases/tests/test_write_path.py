@@ -10,9 +10,10 @@ from django.test.utils import CaptureQueriesContext
 
 from cinar.audit.models import AuditEvent
 from cinar.audit.queries import audit_chain_verify
+from cinar.cases.models import Case
 from cinar.cases.tests.test_submit import _web
 from cinar.documents.models import Document
-from cinar.workflow.models import WorkItem
+from cinar.workflow.models import ProcessEvent, WorkItem
 
 pytestmark = pytest.mark.django_db
 
@@ -32,8 +33,8 @@ SUBMIT_QUERIES = {
     # its search vector), version INSERT; no savepoint. The intake account's permission
     # (role assignments, user and group permissions) is remembered on the cached account.
     "registration": 4,
-    # process position, case UPDATE
-    "case_update": 2,
+    # case UPDATE … RETURNING, which reads the process position in its subqueries
+    "case_update": 1,
     # outbox: one INSERT … ON CONFLICT DO NOTHING; then RELEASE (COMMIT in production)
     "outbox": 2,
 }
@@ -54,6 +55,13 @@ def test_a_web_submission_costs_a_fixed_number_of_queries(world):
     assert case.document is not None and case.document.registration_number
     assert Document.objects.get(pk=case.document_id).search_text
     assert WorkItem.objects.filter(instance=case.process_instance).count() == 1
+    # The position read by the case UPDATE's subqueries: the newest event, the open step.
+    stored = Case.objects.get(pk=case.pk)
+    newest = ProcessEvent.objects.filter(instance=case.process_instance).latest("pk")
+    step = WorkItem.objects.get(instance=case.process_instance).title
+    assert (case.synced_event_id, case.current_step) == (newest.pk, step)
+    assert (stored.synced_event_id, stored.current_step) == (newest.pk, step)
+    assert stored.document_id == case.document_id and stored.due_at == case.due_at
     actions = set(AuditEvent.objects.values_list("action", flat=True))
     assert {
         "cases.case.submitted",
