@@ -237,7 +237,13 @@ def _signer_parts(info: cms.ContentInfo) -> tuple[cms.SignedData, cms.SignerInfo
 
 def _unsigned(signer_info: cms.SignerInfo) -> list[cms.CMSAttribute]:
     attrs = signer_info["unsigned_attrs"]
-    return list(attrs) if attrs.native is not None else []
+    # Never ``.native`` here: it would decode every certificate and CRL inside.
+    return [] if _absent(attrs) else list(attrs)
+
+
+def _absent(value: Any) -> bool:
+    """An OPTIONAL field that is not there (asn1crypto gives a Void)."""
+    return isinstance(value, core.Void)
 
 
 class _OrderedAttributes(cms.CMSAttributes):
@@ -472,7 +478,7 @@ def archive_hash_input(
     if signed_data["encap_content_info"]["content"].native is None and content is not None:
         parts.append(content)
     for name in ("certificates", "crls"):
-        if signed_data[name].native is not None:
+        if not _absent(signed_data[name]):
             parts.append(signed_data[name].dump())
     for name in (
         "version",
@@ -822,7 +828,7 @@ def _check_long_term(
     cert_values = [c.dump() for c in by_name["cert_values"][0]["values"][0]]
     rev_values = by_name["revocation_values"][0]["values"][0]
     crl_values = (
-        [c.dump() for c in (rev_values["crl_vals"] or [])] if rev_values["crl_vals"].native else []
+        [] if _absent(rev_values["crl_vals"]) else [c.dump() for c in rev_values["crl_vals"]]
     )
     known = cert_values + [
         c.public_bytes(serialization.Encoding.DER) for c in _certificates(signed_data)
@@ -831,7 +837,7 @@ def _check_long_term(
         if not any(_hash_matches(ref["other_cert_hash"], der) for der in known):
             return _("A certificate reference has no matching certificate value.")
     for ref in revocation_refs:
-        if ref["crlids"].native is None:
+        if _absent(ref["crlids"]):
             continue
         for crl_id in ref["crlids"]["crls"]:
             if not any(_hash_matches(crl_id["crl_hash"], der) for der in crl_values):
