@@ -36,11 +36,14 @@ from typing import Any, Protocol
 
 from asn1crypto import algos, cms, core, tsp  # noqa: F401 - tsp registers ESS attributes
 from asn1crypto import crl as asn1_crl
+from asn1crypto import keys as asn1_keys
+from asn1crypto import ocsp as asn1_ocsp
 from asn1crypto import x509 as asn1_x509
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
+from cryptography.x509 import ocsp as x509_ocsp
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext as _
@@ -830,6 +833,9 @@ def _check_long_term(
     crl_values = (
         [] if _absent(rev_values["crl_vals"]) else [c.dump() for c in rev_values["crl_vals"]]
     )
+    ocsp_values = (
+        [] if _absent(rev_values["ocsp_vals"]) else [o.dump() for o in rev_values["ocsp_vals"]]
+    )
     known = cert_values + [
         c.public_bytes(serialization.Encoding.DER) for c in _certificates(signed_data)
     ]
@@ -853,10 +859,16 @@ def _check_long_term(
             for c in crls
             if c.issuer == issuer.subject and c.is_signature_valid(issuer.public_key())  # type: ignore[arg-type]
         ]
-        if not covering:
+        statuses = [st for o in ocsp_values if (st := _ocsp_status(o, cert, issuer)) is not None]
+        if not covering and not statuses:
             return _("No valid revocation value covers %(subject)s.") % {
                 "subject": cert.subject.rfc4514_string()
             }
+        for revoked_at in statuses:
+            if revoked_at <= gen_time:
+                return _("The certificate of %(subject)s was revoked before the time-stamp.") % {
+                    "subject": cert.subject.rfc4514_string()
+                }
         for crl in covering:
             revoked = crl.get_revoked_certificate_by_serial_number(cert.serial_number)
             if revoked is not None and revoked.revocation_date_utc <= gen_time:
@@ -864,6 +876,86 @@ def _check_long_term(
                     "subject": cert.subject.rfc4514_string()
                 }
     return ""
+
+
+_NOT_REVOKED = dt.datetime.max.replace(tzinfo=dt.UTC)
+
+
+def _ocsp_status(
+    basic_der: bytes, cert: x509.Certificate, issuer: x509.Certificate
+) -> dt.datetime | None:
+    """What a BasicOCSPResponse (an id-aa-ets-revocationValues ``ocspVals`` entry) says
+    about ``cert``: ``_NOT_REVOKED`` when good, the revocation time when revoked, None
+    when it does not cover the certificate or is not signed by the issuer or its
+    delegated responder (id-kp-OCSPSigning, issued by the issuer)."""
+    wrapped = asn1_ocsp.OCSPResponse(
+        {
+            "response_status": "successful",
+            "response_bytes": {
+                "response_type": "basic_ocsp_response",
+                "response": asn1_ocsp.BasicOCSPResponse.load(basic_der),
+            },
+        }
+    ).dump()
+    try:
+        response = x509_ocsp.load_der_ocsp_response(wrapped)
+    except ValueError:
+        return None
+    signers = [issuer] + [
+        c
+        for c in response.certificates
+        if c.issuer == issuer.subject and _issued_by(c, issuer) and _has_ocsp_signing(c)
+    ]
+    hash_algorithm = response.signature_hash_algorithm
+    if hash_algorithm is None:
+        return None
+    signed = False
+    for candidate in signers:
+        key = candidate.public_key()
+        try:
+            if isinstance(key, rsa.RSAPublicKey):
+                key.verify(
+                    response.signature,
+                    response.tbs_response_bytes,
+                    padding.PKCS1v15(),
+                    hash_algorithm,
+                )
+            elif isinstance(key, ec.EllipticCurvePublicKey):
+                key.verify(
+                    response.signature, response.tbs_response_bytes, ec.ECDSA(hash_algorithm)
+                )
+            else:
+                continue
+        except InvalidSignature:
+            continue
+        signed = True
+        break
+    if not signed:
+        return None
+    issuer_key = issuer.public_key().public_bytes(
+        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    spki = asn1_keys.PublicKeyInfo.load(issuer_key)
+    for single in response.responses:
+        name = single.hash_algorithm.name
+        if (
+            single.serial_number == cert.serial_number
+            and single.issuer_key_hash
+            == hashlib.new(name, spki["public_key"].contents[1:]).digest()
+        ):
+            if single.certificate_status == x509_ocsp.OCSPCertStatus.GOOD:
+                return _NOT_REVOKED
+            if single.certificate_status == x509_ocsp.OCSPCertStatus.REVOKED:
+                return single.revocation_time_utc
+    return None
+
+
+def _has_ocsp_signing(cert: x509.Certificate) -> bool:
+    try:
+        usage = cert.extensions.get_extension_for_class(x509.ExtendedKeyUsage).value
+    except x509.ExtensionNotFound:
+        return False
+    return x509.oid.ExtendedKeyUsageOID.OCSP_SIGNING in usage
 
 
 def _find_certificate(

@@ -397,3 +397,73 @@ def test_a_misconfigured_tsa_stops_signing_with_a_clear_error(dev):
             assert default_anchors.is_verified and default_anchors.signature_profile == "X-L"
         finally:
             reset_backends()
+
+
+def _with_ocsp_values(dev, signature: bytes, *, status: str, responder=None) -> bytes:
+    """The X-L signature with its CRL replaced by an OCSP response about the signer, as
+    producers relying on OCSP write them (revocation refs left empty)."""
+    import datetime as dt
+
+    from asn1crypto import ocsp as asn1_ocsp
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.x509 import ocsp
+
+    from cinar.documents.eyazisma import ets_asn1
+    from cinar.documents.eyazisma.cades import _set_unsigned
+
+    ca_key = serialization.load_pem_private_key(dev.paths.ca_key.read_bytes(), password=None)
+    now = dt.datetime.now(dt.UTC)
+    revoked = status == "revoked"
+    response = (
+        ocsp.OCSPResponseBuilder()
+        .add_response(
+            cert=dev.signer.cert,
+            issuer=dev.ca,
+            algorithm=hashes.SHA1(),  # noqa: S303 - the usual CertID hash (RFC 6960)
+            cert_status=ocsp.OCSPCertStatus.REVOKED if revoked else ocsp.OCSPCertStatus.GOOD,
+            this_update=now,
+            next_update=now + dt.timedelta(days=1),
+            revocation_time=now - dt.timedelta(hours=1) if revoked else None,
+            revocation_reason=None,
+        )
+        .responder_id(ocsp.OCSPResponderEncoding.HASH, responder[0] if responder else dev.ca)
+        .sign(responder[1] if responder else ca_key, hashes.SHA256())
+    )
+    basic = asn1_ocsp.OCSPResponse.load(response.public_bytes(serialization.Encoding.DER))[
+        "response_bytes"
+    ]["response"].parsed
+    signed_data, signer_info = _signer_info(signature)
+    attrs = []
+    for attr in signer_info["unsigned_attrs"]:
+        name = attr["type"].native
+        if name == "revocation_refs":
+            empty = ets_asn1.CrlOcspRef.load(b"\x30\x00")
+            attr = cms.CMSAttribute(
+                {"type": name, "values": [ets_asn1.CompleteRevocationRefs([empty, empty])]}
+            )
+        elif name == "revocation_values":
+            attr = cms.CMSAttribute(
+                {"type": name, "values": [ets_asn1.RevocationValues({"ocsp_vals": [basic]})]}
+            )
+        attrs.append(attr)
+    _set_unsigned(signer_info, attrs)
+    return cms.ContentInfo({"content_type": "signed_data", "content": signed_data}).dump()
+
+
+def test_x_long_with_ocsp_revocation_values_is_read(dev):
+    content = b"<PaketOzeti/>"
+    signature = sign(content, dev.signer, profile="XL", timestamper=dev.tsa)
+    good = verify(_with_ocsp_values(dev, signature, status="good"), content, trust_anchors=[dev.ca])
+    assert good.valid and good.profile == "X-L", good.reason
+    revoked = verify(
+        _with_ocsp_values(dev, signature, status="revoked"), content, trust_anchors=[dev.ca]
+    )
+    assert not revoked.valid and "revoked before the time-stamp" in revoked.reason
+    stranger_key = rsa_key(2048)
+    stranger = ca_certificate(key=stranger_key, name=dev_name("Sahte OCSP"), days=30)
+    forged = verify(
+        _with_ocsp_values(dev, signature, status="good", responder=(stranger, stranger_key)),
+        content,
+        trust_anchors=[dev.ca],
+    )
+    assert not forged.valid and "No valid revocation value" in forged.reason
