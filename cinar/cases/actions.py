@@ -141,6 +141,18 @@ def intake_cache_clear(**_kwargs: Any) -> None:
         transaction.on_commit(_intake.clear)
 
 
+def _registrar_username() -> str:
+    return str(getattr(settings, "CINAR_CASES_REGISTRAR_USERNAME", "cinar-basvuru"))
+
+
+def _intake_account_saved(instance: Any, **kwargs: Any) -> None:
+    # Only the intake account is cached: a login (``last_login``) elsewhere keeps the cache.
+    if getattr(instance, "username", None) == _registrar_username():
+        intake_cache_clear()
+
+
+post_save.connect(_intake_account_saved, sender=get_user_model(), dispatch_uid="cases.intake.u")
+post_delete.connect(_intake_account_saved, sender=get_user_model(), dispatch_uid="cases.intake-u")
 for _model in (
     Service,
     ServiceAttribute,
@@ -149,7 +161,6 @@ for _model in (
     ProcessVersion,
     FilePlanCode,
     RoleAssignment,
-    get_user_model(),
 ):
     post_save.connect(intake_cache_clear, sender=_model, dispatch_uid=f"cases.intake.{_model}")
     post_delete.connect(intake_cache_clear, sender=_model, dispatch_uid=f"cases.intake-{_model}")
@@ -210,7 +221,7 @@ def _registrar(actor: Any, unit: Any) -> Any:
         user=actor, perm="documents.register_incoming", unit=unit
     ):
         return actor
-    username = getattr(settings, "CINAR_CASES_REGISTRAR_USERNAME", "cinar-basvuru")
+    username = _registrar_username()
     user_model: Any = get_user_model()
     # Cached with the intake cache: the same object keeps Django's permission cache, so
     # the registration's check of its permission does not read it again (ADR 0036).

@@ -91,3 +91,25 @@ def test_a_repeated_key_returns_the_first_case_even_if_the_input_no_longer_passe
     assert again.pk == first.pk
     with pytest.raises(ValidationError):
         _web(world, idempotency_key="another-key", form_data={})
+
+
+def test_a_login_elsewhere_keeps_the_cache(world):
+    """Only the intake account is cached: another user's save (a login writes
+    ``last_login``) does not send every submission back to the database."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from django.utils import timezone
+
+    _web(world)
+    _web(world)
+    with CaptureQueriesContext(connection) as warm:
+        _web(world)
+    world.b.last_login = timezone.now()
+    world.b.save(update_fields=["last_login"])
+    with CaptureQueriesContext(connection) as after:
+        _web(world)
+    assert len(after.captured_queries) == len(warm.captured_queries)
+    actions.intake_cache_clear()
+    with CaptureQueriesContext(connection) as cold:
+        _web(world)
+    assert len(cold.captured_queries) > len(warm.captured_queries)
