@@ -732,7 +732,9 @@ def _verify(
                 trusted=False,
             )
     base = replace(base, trusted=trusted, profile="BES")
-    return _check_profile(base, signed_data, signer_info, crypto_cert, content, tsa_anchors)
+    return _check_profile(
+        base, signed_data, signer_info, crypto_cert, content, tsa_anchors, trust_anchors
+    )
 
 
 # ------------------------------------------------------------------------- profiles (read)
@@ -760,6 +762,7 @@ def _check_profile(
     signer_cert: x509.Certificate,
     content: bytes,
     tsa_anchors: Sequence[x509.Certificate],
+    trust_anchors: Sequence[x509.Certificate] = (),
 ) -> SignatureCheck:
     """Check the unsigned attributes and name the profile; invalid with a reason when a
     time-stamp, a reference or a revocation value does not hold."""
@@ -790,7 +793,7 @@ def _check_profile(
     if "certificate_refs" in by_name and "revocation_refs" in by_name:
         result = replace(result, profile="C")
         if "cert_values" in by_name and "revocation_values" in by_name:
-            problem = _check_long_term(by_name, signed_data, signer_cert, gen_time)
+            problem = _check_long_term(by_name, signed_data, signer_cert, gen_time, trust_anchors)
             if problem:
                 return replace(result, reason=problem)
             result = replace(result, profile="X-L")
@@ -824,6 +827,7 @@ def _check_long_term(
     signed_data: cms.SignedData,
     signer_cert: x509.Certificate,
     gen_time: dt.datetime,
+    trust_anchors: Sequence[x509.Certificate] = (),
 ) -> str:
     """'' when the X-Long references match the values and the CRLs clear the path."""
     cert_refs = by_name["certificate_refs"][0]["values"][0]
@@ -848,7 +852,8 @@ def _check_long_term(
         for crl_id in ref["crlids"]["crls"]:
             if not any(_hash_matches(crl_id["crl_hash"], der) for der in crl_values):
                 return _("A revocation reference has no matching revocation value.")
-    pool = [x509.load_der_x509_certificate(der) for der in known]
+    # Producers may leave the root out of the values: the trust anchors complete the path.
+    pool = [x509.load_der_x509_certificate(der) for der in known] + list(trust_anchors)
     path = certification_path(signer_cert, pool)
     if path is None:
         return _("The certificate values do not complete the signer's chain.")

@@ -467,3 +467,30 @@ def test_x_long_with_ocsp_revocation_values_is_read(dev):
         trust_anchors=[dev.ca],
     )
     assert not forged.valid and "No valid revocation value" in forged.reason
+
+
+def test_a_root_left_out_of_the_values_is_completed_by_the_trust_anchors(dev):
+    from cinar.documents.eyazisma import ets_asn1
+    from cinar.documents.eyazisma.cades import _set_unsigned, upgrade
+
+    content = b"<PaketOzeti/>"
+    bare = KeyAndCert(dev.signer.key, dev.signer.cert)  # no chain inside SignedData
+    signature = upgrade(sign(content, bare), profile="XL", timestamper=dev.tsa, chain=(dev.ca,))
+    signed_data, signer_info = _signer_info(signature)
+    attrs = []
+    for attr in signer_info["unsigned_attrs"]:
+        if attr["type"].native == "certificate_refs":
+            attr = cms.CMSAttribute(
+                {"type": "certificate_refs", "values": [ets_asn1.CompleteCertificateRefs([])]}
+            )
+        elif attr["type"].native == "cert_values":
+            attr = cms.CMSAttribute(
+                {"type": "cert_values", "values": [ets_asn1.CertificateValues([])]}
+            )
+        attrs.append(attr)
+    _set_unsigned(signer_info, attrs)
+    without_root = cms.ContentInfo({"content_type": "signed_data", "content": signed_data}).dump()
+    anchored = verify(without_root, content, trust_anchors=[dev.ca])
+    assert anchored.valid and anchored.profile == "X-L", anchored.reason
+    alone = verify(without_root, content)
+    assert not alone.valid and "do not complete" in alone.reason
