@@ -116,5 +116,7 @@ _ATTRIBUTES: dict[str, tuple[str, type[core.Asn1Value]]] = {
 
 for _oid, (_name, _spec) in _ATTRIBUTES.items():
     cms.CMSAttributeType._map.setdefault(_oid, _name)
-    cms.CMSAttributeType._reverse_map = None  # rebuilt by asn1crypto on next use
     cms.CMSAttribute._oid_specs.setdefault(cms.CMSAttributeType._map[_oid], _spec)
+# asn1crypto builds the name → OID map once, when the class is set up; registering names
+# afterwards must rebuild it (setting it to None breaks every attribute given by name).
+cms.CMSAttributeType._reverse_map = {name: oid for oid, name in cms.CMSAttributeType._map.items()}
