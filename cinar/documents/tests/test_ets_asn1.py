@@ -1,6 +1,6 @@
 """Registering the ETSI attributes with asn1crypto must leave every attribute usable by
-name, in a process where nothing else (pyHanko, the tests' imports) set asn1crypto up
-first — seed_demo failed that way."""
+name, also when asn1crypto had already built its name → OID map before they were
+registered (seed_demo failed that way)."""
 
 from __future__ import annotations
 
@@ -8,8 +8,9 @@ import subprocess
 import sys
 
 SCRIPT = """
-import cinar.documents.eyazisma.ets_asn1 as ets
 from asn1crypto import cms
+cms.CMSAttribute({"type": "signing_time", "values": []})  # asn1crypto sets its maps up
+import cinar.documents.eyazisma.ets_asn1 as ets
 attr = cms.CMSAttribute({"type": "content_type", "values": ["data"]})
 assert attr["type"].dotted == "1.2.840.113549.1.9.3", attr["type"].dotted
 refs = cms.CMSAttribute({"type": "certificate_refs", "values": [[]]})
