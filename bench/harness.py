@@ -218,9 +218,15 @@ class Context:
         self._django_ready = True
 
     # --- HTTP --------------------------------------------------------------------------
+    @property
+    def web_workers(self) -> int:
+        """The web server's processes, as the production unit file sets them."""
+        return 2 * self.cores + 1
+
     @contextmanager
     def gunicorn(self, app: str, env: dict[str, str], *, check_path: str = "/") -> Iterator[str]:
-        """gunicorn as production runs it (sync workers, one per core), on a free port."""
+        """gunicorn as production runs it (docs/operations.md §5: synchronous workers,
+        gunicorn's 2 × cores + 1), on a free port."""
         port = free_port()
         log_path = self.tmp / f"gunicorn-{port}.log"
         cmd = [
@@ -229,7 +235,7 @@ class Context:
             "--bind",
             f"127.0.0.1:{port}",
             "--workers",
-            str(self.cores),
+            str(self.web_workers),
             "--log-level",
             "warning",
         ]

@@ -26,13 +26,13 @@ def _measure(ctx: Context, *, seconds: float | None) -> list[Result]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")}
     env.update(DJANGO_SETTINGS_MODULE="bench.emptyapp.settings", PYTHONPATH=str(ROOT))
     with ctx.gunicorn("bench.emptyapp.wsgi", env) as base:
-        log(f"empty view under gunicorn ({ctx.cores} workers)")
+        log(f"empty view under gunicorn ({ctx.web_workers} workers)")
         ctx.http_load(base + "/", seconds=1)  # warm-up: imports, first connections
         load = ctx.http_load(base + "/", seconds=seconds)
     return [
         http_result(
             "L2",
-            f"empty Django view, gunicorn {ctx.cores} sync workers",
+            f"empty Django view, gunicorn {ctx.web_workers} sync workers",
             load,
             limit=None,
             notes=f"{load.tool}, {8 * ctx.cores} connections",

@@ -1,5 +1,6 @@
 """The citizen portal over HTTP, under gunicorn with production settings on PostgreSQL,
-served and loaded exactly as L2 was (one sync worker per core, 16 keep-alive clients):
+served and loaded exactly as L2 was (2 × cores + 1 sync workers, as production runs them;
+16 keep-alive clients):
 
 * ``portal.status_page`` — ``GET /basvurularim/<pk>/``, the logged-in citizen's own
   application page (timeline, diagram markers, messages, files, results): the status
