@@ -335,7 +335,7 @@ def _signer_certificate(
 
 
 def _self_signed(cert: x509.Certificate) -> bool:
-    return cert.issuer == cert.subject and _issued_by(cert, cert)
+    return cert.issuer == cert.subject and rfc3161.issued_by(cert, cert)
 
 
 def certification_path(
@@ -347,7 +347,8 @@ def certification_path(
         if len(path) > 8:
             return None
         issuer = next(
-            (c for c in pool if c.subject == path[-1].issuer and _issued_by(path[-1], c)), None
+            (c for c in pool if c.subject == path[-1].issuer and rfc3161.issued_by(path[-1], c)),
+            None,
         )
         if issuer is None or issuer in path:
             return None
@@ -697,12 +698,12 @@ def _verify(
     # The signature is over the DER SET OF the attributes, re-tagged from [0] IMPLICIT.
     to_verify = b"\x31" + signed_attrs.dump()[1:]
     try:
-        _check_signature(
+        rfc3161.check_signature(
             crypto_cert,
             signer_info["signature"].native,
             to_verify,
             signer_info["signature_algorithm"],
-            _HASHES[digest_name](),
+            digest_name,
         )
     except InvalidSignature:
         return replace(base, reason=_("The signature value is not valid for its certificate."))
@@ -724,7 +725,7 @@ def _verify(
     trusted: bool | None = None
     if trust_anchors:
         extras = [x509.load_der_x509_certificate(c.dump()) for c in certificates]
-        trusted = _chains_to(crypto_cert, extras, list(trust_anchors))
+        trusted = rfc3161.chains_to(crypto_cert, extras, list(trust_anchors))
         if not trusted:
             return replace(
                 base,
@@ -909,7 +910,7 @@ def _ocsp_status(
     signers = [issuer] + [
         c
         for c in response.certificates
-        if c.issuer == issuer.subject and _issued_by(c, issuer) and _has_ocsp_signing(c)
+        if c.issuer == issuer.subject and rfc3161.issued_by(c, issuer) and _has_ocsp_signing(c)
     ]
     hash_algorithm = response.signature_hash_algorithm
     if hash_algorithm is None:
@@ -977,62 +978,3 @@ def _find_certificate(
         elif sid.name == "subject_key_identifier" and cert.key_identifier == sid.chosen.native:
             return cert
     return None
-
-
-def _check_signature(
-    cert: x509.Certificate,
-    signature: bytes,
-    data: bytes,
-    algorithm: algos.SignedDigestAlgorithm,
-    hash_algorithm: hashes.HashAlgorithm,
-) -> None:
-    public_key = cert.public_key()
-    name = algorithm.signature_algo
-    if isinstance(public_key, rsa.RSAPublicKey):
-        if name == "rsassa_pss":
-            params = algorithm["parameters"]
-            pss_hash = _HASHES[params["hash_algorithm"]["algorithm"].native]()
-            public_key.verify(
-                signature,
-                data,
-                padding.PSS(padding.MGF1(pss_hash), params["salt_length"].native),
-                pss_hash,
-            )
-        else:
-            public_key.verify(signature, data, padding.PKCS1v15(), hash_algorithm)
-    elif isinstance(public_key, ec.EllipticCurvePublicKey):
-        public_key.verify(signature, data, ec.ECDSA(hash_algorithm))
-    else:
-        raise ValueError(_("The signer's key type is not supported."))
-
-
-def _chains_to(
-    cert: x509.Certificate, intermediates: list[x509.Certificate], anchors: list[x509.Certificate]
-) -> bool:
-    current = cert
-    for _depth in range(8):
-        for anchor in anchors:
-            if current == anchor:
-                return True
-            if current.issuer == anchor.subject and _issued_by(current, anchor):
-                return True
-        parent = next(
-            (
-                c
-                for c in intermediates
-                if c != current and current.issuer == c.subject and _issued_by(current, c)
-            ),
-            None,
-        )
-        if parent is None:
-            return False
-        current = parent
-    return False
-
-
-def _issued_by(cert: x509.Certificate, issuer: x509.Certificate) -> bool:
-    try:
-        cert.verify_directly_issued_by(issuer)
-    except (ValueError, TypeError, InvalidSignature):
-        return False
-    return True

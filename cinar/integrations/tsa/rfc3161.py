@@ -21,6 +21,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID
+from django.utils.translation import gettext as _
 
 from cinar.integrations.registry import IntegrationError
 from cinar.integrations.tsa.protocol import (
@@ -310,7 +311,7 @@ def check_signature(
     elif isinstance(public_key, ec.EllipticCurvePublicKey):
         public_key.verify(signature, data, ec.ECDSA(hash_algorithm))
     else:
-        raise ValueError("unsupported key type")
+        raise ValueError(_("The signer's key type is not supported."))
 
 
 def chains_to(
@@ -322,13 +323,13 @@ def chains_to(
         for anchor in anchors:
             if current == anchor:
                 return True
-            if current.issuer == anchor.subject and _issued_by(current, anchor):
+            if current.issuer == anchor.subject and issued_by(current, anchor):
                 return True
         parent = next(
             (
                 c
                 for c in intermediates
-                if c != current and current.issuer == c.subject and _issued_by(current, c)
+                if c != current and current.issuer == c.subject and issued_by(current, c)
             ),
             None,
         )
@@ -338,7 +339,8 @@ def chains_to(
     return False
 
 
-def _issued_by(cert: x509.Certificate, issuer: x509.Certificate) -> bool:
+def issued_by(cert: x509.Certificate, issuer: x509.Certificate) -> bool:
+    """Whether ``issuer``'s key signed ``cert`` (and the names match)."""
     try:
         cert.verify_directly_issued_by(issuer)
     except (ValueError, TypeError, InvalidSignature):
