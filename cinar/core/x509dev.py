@@ -101,6 +101,54 @@ def signing_certificate(
     """An end-entity certificate for signatures (digital signature + non-repudiation),
     issued by ``ca_cert``; with ``extended_key_usage`` also e-mail protection and client
     authentication, as qualified signing certificates carry."""
+    usages = [ExtendedKeyUsageOID.EMAIL_PROTECTION, ExtendedKeyUsageOID.CLIENT_AUTH]
+    return _end_entity(
+        ca_cert=ca_cert,
+        ca_key=ca_key,
+        key=key,
+        name=name,
+        days=days,
+        extended_usages=usages if extended_key_usage else [],
+        extended_critical=False,
+    )
+
+
+def timestamping_certificate(
+    *,
+    ca_cert: x509.Certificate,
+    ca_key: rsa.RSAPrivateKey,
+    key: rsa.RSAPrivateKey,
+    name: x509.Name,
+    days: int,
+) -> x509.Certificate:
+    """A time-stamping authority's certificate issued by ``ca_cert``.
+
+    RFC 3161 §2.3: the only extended key usage is id-kp-timeStamping and it is critical;
+    verifiers (openssl ts, pyHanko) refuse a token signed by anything else.
+    """
+    return _end_entity(
+        ca_cert=ca_cert,
+        ca_key=ca_key,
+        key=key,
+        name=name,
+        days=days,
+        extended_usages=[ExtendedKeyUsageOID.TIME_STAMPING],
+        extended_critical=True,
+    )
+
+
+def _end_entity(
+    *,
+    ca_cert: x509.Certificate,
+    ca_key: rsa.RSAPrivateKey,
+    key: rsa.RSAPrivateKey,
+    name: x509.Name,
+    days: int,
+    extended_usages: list[x509.ObjectIdentifier],
+    extended_critical: bool,
+) -> x509.Certificate:
+    """A signing end-entity certificate (digital signature + non-repudiation) issued by
+    ``ca_cert``, with the given extended key usages (none: no extension)."""
     now = utcnow()
     builder = (
         x509.CertificateBuilder()
@@ -126,64 +174,14 @@ def signing_certificate(
             critical=True,
         )
     )
-    if extended_key_usage:
+    if extended_usages:
         builder = builder.add_extension(
-            x509.ExtendedKeyUsage(
-                [ExtendedKeyUsageOID.EMAIL_PROTECTION, ExtendedKeyUsageOID.CLIENT_AUTH]
-            ),
-            critical=False,
+            x509.ExtendedKeyUsage(extended_usages), critical=extended_critical
         )
     return (
         builder.add_extension(
             x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False
         )
-        .add_extension(
-            x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()),
-            critical=False,
-        )
-        .sign(ca_key, hashes.SHA256())
-    )
-
-
-def timestamping_certificate(
-    *,
-    ca_cert: x509.Certificate,
-    ca_key: rsa.RSAPrivateKey,
-    key: rsa.RSAPrivateKey,
-    name: x509.Name,
-    days: int,
-) -> x509.Certificate:
-    """A time-stamping authority's certificate issued by ``ca_cert``.
-
-    RFC 3161 §2.3: the only extended key usage is id-kp-timeStamping and it is critical;
-    verifiers (openssl ts, pyHanko) refuse a token signed by anything else.
-    """
-    now = utcnow()
-    return (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(ca_cert.subject)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - datetime.timedelta(days=1))
-        .not_valid_after(now + datetime.timedelta(days=days))
-        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-        .add_extension(
-            x509.KeyUsage(
-                digital_signature=True,
-                content_commitment=True,
-                key_encipherment=False,
-                data_encipherment=False,
-                key_agreement=False,
-                key_cert_sign=False,
-                crl_sign=False,
-                encipher_only=False,
-                decipher_only=False,
-            ),
-            critical=True,
-        )
-        .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.TIME_STAMPING]), critical=True)
-        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
         .add_extension(
             x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()),
             critical=False,
