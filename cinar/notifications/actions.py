@@ -42,6 +42,7 @@ from cinar.notifications.models import (
 )
 from cinar.notifications.providers import DeliveryError, DeliveryResult, get_provider
 from cinar.notifications.rendering import NotificationTemplateError, message_render
+from cinar.notifications.sql import insert_or_nothing, insert_sql
 
 logger = logging.getLogger(__name__)
 
@@ -196,32 +197,12 @@ def notification_enqueue(
 def _insert_once(message: OutboxMessage) -> bool:
     """Insert ``message`` unless its idempotency key is taken; True when inserted.
 
-    One statement (``INSERT … ON CONFLICT (idempotency_key) DO NOTHING RETURNING id``,
-    PostgreSQL and SQLite ≥ 3.35) instead of a look-up, a savepoint, the INSERT and its
-    release: a taken key does not abort the caller's transaction, so no savepoint is
-    needed, and the common case (a new key) costs one round trip (ADR 0036). A key
-    being written by a concurrent transaction makes the statement wait for it."""
-    meta = OutboxMessage._meta
-    fields = [f for f in meta.concrete_fields if not f.primary_key]
-    values = [f.get_db_prep_save(f.pre_save(message, True), connection) for f in fields]
-    quote = connection.ops.quote_name
-    # Only quoted identifiers from the model's own metadata are formatted in; every value
-    # is a parameter.
-    table = quote(meta.db_table)
-    by_name = {f.name: quote(str(f.column)) for f in meta.concrete_fields}
-    pk, key = by_name[meta.pk.name], by_name["idempotency_key"]
-    columns = ", ".join(by_name[f.name] for f in fields)
-    marks = ", ".join(["%s"] * len(fields))
-    sql = f"INSERT INTO {table} ({columns}) VALUES ({marks}) ON CONFLICT ({key}) DO NOTHING RETURNING {pk}"  # noqa: E501, S608
-    with connection.cursor() as cursor:
-        cursor.execute(sql, values)
-        row = cursor.fetchone()
-    if row is None:
-        return False
-    message.pk = row[0]
-    message._state.adding = False
-    message._state.db = connection.alias
-    return True
+    One statement (``INSERT … ON CONFLICT (idempotency_key) DO NOTHING RETURNING id``)
+    instead of a look-up, a savepoint, the INSERT and its release: a taken key does not
+    abort the caller's transaction, so no savepoint is needed, and the common case (a
+    new key) costs one round trip (ADR 0036). A key being written by a concurrent
+    transaction makes the statement wait for it."""
+    return insert_or_nothing(message, conflict="idempotency_key")
 
 
 def _schedule_delivery(message_id: int) -> None:
@@ -352,101 +333,128 @@ def _record(
     result: DeliveryResult | None,
     error: DeliveryError | None,
 ) -> str:
+    """Write the attempt to the delivery log and the message's new status, the status
+    only if this worker still holds the claim; returns "sent", "retrying", "failed" or
+    "lost". The attempt is logged even when the claim was lost: it did happen."""
     now = timezone.now()
-    mine = OutboxMessage.objects.filter(
-        pk=message.pk, claim_token=message.claim_token, status=OutboxStatus.SENDING
+    attempt = DeliveryAttempt(
+        message=message,
+        number=message.attempts,
+        started_at=started,
+        finished_at=now,
+        provider=provider_name,
     )
-    with transaction.atomic():
-        if result is not None:
-            outcome = AttemptOutcome.ALREADY_SENT if result.already_sent else AttemptOutcome.SENT
-            DeliveryAttempt.objects.create(
-                message=message,
-                number=message.attempts,
-                started_at=started,
-                finished_at=now,
-                outcome=outcome,
-                provider=provider_name,
-                response=result.response,
+    changes: dict[str, Any] = {"provider": provider_name, "claim_token": ""}
+    if result is not None:
+        attempt.outcome = (
+            AttemptOutcome.ALREADY_SENT if result.already_sent else AttemptOutcome.SENT
+        )
+        attempt.response = result.response
+        changes.update(
+            status=OutboxStatus.SENT,
+            sent_at=now,
+            provider_reference=result.reference[:200],
+            last_error="",
+        )
+        report = "sent"
+    else:
+        assert error is not None
+        attempt.outcome = (
+            AttemptOutcome.TEMPORARY_ERROR if error.temporary else AttemptOutcome.PERMANENT_ERROR
+        )
+        attempt.response = error.response
+        attempt.error = error.message[:2000]
+        changes["last_error"] = error.message[:2000]
+        if error.temporary and message.attempts < message.max_attempts:
+            changes.update(
+                status=OutboxStatus.PENDING,
+                next_attempt_at=now + timedelta(seconds=backoff_seconds(message.attempts)),
             )
-            updated = mine.update(
-                status=OutboxStatus.SENT,
-                sent_at=now,
-                provider=provider_name,
-                provider_reference=result.reference[:200],
-                last_error="",
-                claim_token="",
-            )
-            report = "sent"
+            report = "retrying"
         else:
-            assert error is not None
-            retry = error.temporary and message.attempts < message.max_attempts
-            DeliveryAttempt.objects.create(
-                message=message,
-                number=message.attempts,
-                started_at=started,
-                finished_at=now,
-                outcome=(
-                    AttemptOutcome.TEMPORARY_ERROR
-                    if error.temporary
-                    else AttemptOutcome.PERMANENT_ERROR
-                ),
-                provider=provider_name,
-                response=error.response,
-                error=error.message[:2000],
-            )
-            if retry:
-                updated = mine.update(
-                    status=OutboxStatus.PENDING,
-                    next_attempt_at=now + timedelta(seconds=backoff_seconds(message.attempts)),
-                    provider=provider_name,
-                    last_error=error.message[:2000],
-                    claim_token="",
-                )
-                report = "retrying"
-            else:
-                updated = mine.update(
-                    status=OutboxStatus.FAILED,
-                    failed_at=now,
-                    provider=provider_name,
-                    last_error=error.message[:2000],
-                    claim_token="",
-                )
-                report = "failed"
+            changes.update(status=OutboxStatus.FAILED, failed_at=now)
+            report = "failed"
+    if connection.vendor == "postgresql":
+        updated = _record_in_one_statement(message, attempt, changes)
+    else:
+        with transaction.atomic():
+            attempt.save(force_insert=True)
+            updated = OutboxMessage.objects.filter(
+                pk=message.pk, claim_token=message.claim_token, status=OutboxStatus.SENDING
+            ).update(**changes)
     if not updated:
         logger.warning("notification %s: another worker took it over mid-send", message.pk)
         return "lost"
     return report
 
 
+def _record_in_one_statement(
+    message: OutboxMessage, attempt: DeliveryAttempt, changes: dict[str, Any]
+) -> int:
+    """PostgreSQL: the attempt's INSERT and the claim-conditional UPDATE as one statement
+    (data-modifying CTEs), so recording costs one round trip and one commit instead of
+    BEGIN, INSERT, UPDATE, COMMIT (ADR 0038). Both parts run whatever the UPDATE
+    matches; returns the number of messages updated (0: the claim was lost)."""
+    meta = OutboxMessage._meta
+    quote = connection.ops.quote_name
+    sets, params = [], []
+    for name, value in changes.items():
+        f = meta.get_field(name)
+        sets.append(f"{quote(str(f.column))} = %s")
+        params.append(f.get_db_prep_save(value, connection))
+    column = {name: quote(str(meta.get_field(name).column)) for name in ("claim_token", "status")}
+    insert, insert_params = insert_sql(attempt)
+    pk = quote(str(meta.pk.column))
+    sql = (
+        f"WITH taken AS (UPDATE {quote(meta.db_table)} SET {', '.join(sets)} "  # noqa: S608
+        f"WHERE {pk} = %s AND {column['claim_token']} = %s AND {column['status']} = %s "
+        f"RETURNING {pk}), logged AS ({insert}) SELECT COUNT(*) FROM taken"
+    )
+    params += [message.pk, message.claim_token, OutboxStatus.SENDING, *insert_params]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    return int(row[0])
+
+
 def _claim_one(pk: int) -> list[OutboxMessage]:
-    """The worker's path for one message: read it, then take it with one conditional
-    UPDATE (no explicit transaction: two round trips instead of four). Concurrent
+    """The worker's path for one message: take it if it is waiting and due, with one
+    ``UPDATE … RETURNING`` that also reads it (one round trip, one commit). Concurrent
     takers are excluded by the condition: PostgreSQL re-checks it after waiting on the
-    row, so only one UPDATE matches. A message whose sender's lease ran out goes through
-    the locking path, which logs the lost attempt."""
+    row, so only one UPDATE matches. When nothing matched, a look-up tells apart a
+    message whose sender's lease ran out (taken over through the locking path, which
+    logs the lost attempt) from one that is not due, sent, or held."""
     now = timezone.now()
-    message = OutboxMessage.objects.due(now).filter(pk=pk).first()
-    if message is None:
-        return []
-    if message.status != OutboxStatus.PENDING:
-        return _claim(limit=1, pk=pk)
     token = uuid.uuid4().hex
     lease_end = now + timedelta(seconds=conf.lease_seconds())
-    taken = OutboxMessage.objects.filter(
-        pk=pk, status=OutboxStatus.PENDING, attempts=message.attempts
-    ).update(
-        status=OutboxStatus.SENDING,
-        attempts=message.attempts + 1,
-        claim_token=token,
-        next_attempt_at=lease_end,
+    meta = OutboxMessage._meta
+    quote = connection.ops.quote_name
+    col = {
+        name: quote(str(meta.get_field(name).column))
+        for name in ("id", "status", "attempts", "claim_token", "next_attempt_at")
+    }
+    when = meta.get_field("next_attempt_at")
+    sql = (
+        f"UPDATE {quote(meta.db_table)} SET {col['status']} = %s, "  # noqa: S608
+        f"{col['attempts']} = {col['attempts']} + 1, {col['claim_token']} = %s, "
+        f"{col['next_attempt_at']} = %s WHERE {col['id']} = %s AND {col['status']} = %s "
+        f"AND {col['next_attempt_at']} <= %s RETURNING *"
     )
-    if not taken:
+    params = [
+        OutboxStatus.SENDING,
+        token,
+        when.get_db_prep_save(lease_end, connection),
+        pk,
+        OutboxStatus.PENDING,
+        when.get_db_prep_save(now, connection),
+    ]
+    taken = list(OutboxMessage.objects.raw(sql, params))
+    if taken:
+        return taken
+    message = OutboxMessage.objects.due(now).filter(pk=pk).first()
+    if message is None or message.status != OutboxStatus.SENDING:
         return []
-    message.status = OutboxStatus.SENDING
-    message.attempts += 1
-    message.claim_token = token
-    message.next_attempt_at = lease_end
-    return [message]
+    return _claim(limit=1, pk=pk)
 
 
 def outbox_deliver(*, message_id: int) -> str:

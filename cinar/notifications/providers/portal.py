@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from cinar.notifications.models import OutboxMessage, UserNotification
 from cinar.notifications.providers import DeliveryError, DeliveryResult
+from cinar.notifications.sql import insert_or_nothing
 
 
 class PortalProvider:
@@ -15,16 +16,19 @@ class PortalProvider:
         link = str(message.context.get("url", ""))[:500]
         if not link.startswith("/") or link.startswith("//"):
             link = ""  # only links inside this site
-        notification, created = UserNotification.objects.get_or_create(
+        notification = UserNotification(
             delivery_key=message.delivery_key,
-            defaults={
-                "user_id": message.recipient_id,
-                "event": message.event,
-                "subject": message.subject,
-                "body": message.body,
-                "link": link,
-            },
+            user_id=message.recipient_id,
+            event=message.event,
+            subject=message.subject,
+            body=message.body,
+            link=link,
         )
+        # One INSERT … ON CONFLICT DO NOTHING (get_or_create was a look-up, then BEGIN,
+        # INSERT, COMMIT); only a repeat after a lost outcome reads the row it left.
+        created = insert_or_nothing(notification, conflict="delivery_key")
+        if not created:
+            notification = UserNotification.objects.get(delivery_key=message.delivery_key)
         return DeliveryResult(
             reference=str(notification.pk),
             response={"inbox_id": notification.pk},

@@ -1,0 +1,46 @@
+"""Single-statement writes the ORM cannot express (``INSERT … ON CONFLICT``, data-
+modifying CTEs): the outbox's hot paths pay per round trip and per commit (ADR 0036,
+ADR 0038)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import connection
+from django.db.models import Model
+
+
+def insert_sql(instance: Model) -> tuple[str, list[Any]]:
+    """``INSERT INTO <table> (<every column but the key>) VALUES (%s, …)`` and its
+    parameters, prepared as ``Model.save()`` would (defaults, JSON encoders), so the
+    statement can be given a conflict clause or composed into a larger one. Only quoted
+    identifiers from the model's own metadata are formatted in; every value is a
+    parameter."""
+    meta = instance._meta
+    fields = [f for f in meta.concrete_fields if not f.primary_key]
+    values = [f.get_db_prep_save(f.pre_save(instance, True), connection) for f in fields]
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(str(f.column)) for f in fields)
+    marks = ", ".join(["%s"] * len(fields))
+    return f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES ({marks})", values  # noqa: S608
+
+
+def insert_or_nothing(instance: Model, *, conflict: str) -> bool:
+    """Insert ``instance`` unless a row with the same value in the unique column
+    ``conflict`` exists; True (and ``instance.pk`` set) when inserted. One statement, no
+    savepoint: the conflict does not abort the caller's transaction (PostgreSQL, SQLite
+    ≥ 3.35)."""
+    meta = instance._meta
+    quote = connection.ops.quote_name
+    insert, values = insert_sql(instance)
+    pk = quote(str(meta.pk.column))
+    key = quote(str(meta.get_field(conflict).column))
+    with connection.cursor() as cursor:
+        cursor.execute(f"{insert} ON CONFLICT ({key}) DO NOTHING RETURNING {pk}", values)
+        row = cursor.fetchone()
+    if row is None:
+        return False
+    instance.pk = row[0]
+    instance._state.adding = False
+    instance._state.db = connection.alias
+    return True
