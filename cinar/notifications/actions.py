@@ -42,7 +42,12 @@ from cinar.notifications.models import (
 )
 from cinar.notifications.providers import DeliveryError, DeliveryResult, get_provider
 from cinar.notifications.rendering import NotificationTemplateError, message_render
-from cinar.notifications.sql import insert_or_nothing, insert_sql
+from cinar.notifications.sql import (
+    ASYNC_COMMIT,
+    async_commit_allowed,
+    insert_or_nothing,
+    insert_sql,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -202,7 +207,7 @@ def _insert_once(message: OutboxMessage) -> bool:
     abort the caller's transaction, so no savepoint is needed, and the common case (a
     new key) costs one round trip (ADR 0036). A key being written by a concurrent
     transaction makes the statement wait for it."""
-    return insert_or_nothing(message, conflict="idempotency_key")
+    return insert_or_nothing(message, conflict=("idempotency_key",))
 
 
 def _schedule_delivery(message_id: int) -> None:
@@ -419,7 +424,12 @@ def _record_in_one_statement(
 
 def _claim_one(pk: int) -> list[OutboxMessage]:
     """The worker's path for one message: take it if it is waiting and due, with one
-    ``UPDATE … RETURNING`` that also reads it (one round trip, one commit). Concurrent
+    ``UPDATE … RETURNING`` that also reads it (one round trip, one commit). On
+    PostgreSQL in autocommit that commit does not wait for the WAL flush
+    (:func:`~cinar.notifications.sql.async_commit_allowed`): a claim lost in a server crash
+    leaves the message waiting, to be sent again under the same delivery key, which is
+    what a worker dying after the send already means; the outcome is recorded with a
+    synchronous commit, which also flushes the claim. Concurrent
     takers are excluded by the condition: PostgreSQL re-checks it after waiting on the
     row, so only one UPDATE matches. When nothing matched, a look-up tells apart a
     message whose sender's lease ran out (taken over through the locking path, which
@@ -434,11 +444,16 @@ def _claim_one(pk: int) -> list[OutboxMessage]:
         for name in ("id", "status", "attempts", "claim_token", "next_attempt_at")
     }
     when = meta.get_field("next_attempt_at")
+    table = quote(meta.db_table)
+    asynchronous = (
+        f"FROM (SELECT {ASYNC_COMMIT}) AS async_commit " if async_commit_allowed() else ""
+    )
     sql = (
-        f"UPDATE {quote(meta.db_table)} SET {col['status']} = %s, "  # noqa: S608
-        f"{col['attempts']} = {col['attempts']} + 1, {col['claim_token']} = %s, "
-        f"{col['next_attempt_at']} = %s WHERE {col['id']} = %s AND {col['status']} = %s "
-        f"AND {col['next_attempt_at']} <= %s RETURNING *"
+        f"UPDATE {table} SET {col['status']} = %s, "  # noqa: S608
+        f"{col['attempts']} = {table}.{col['attempts']} + 1, {col['claim_token']} = %s, "
+        f"{col['next_attempt_at']} = %s {asynchronous}"
+        f"WHERE {table}.{col['id']} = %s AND {table}.{col['status']} = %s "
+        f"AND {table}.{col['next_attempt_at']} <= %s RETURNING {table}.*"
     )
     params = [
         OutboxStatus.SENDING,

@@ -5,27 +5,22 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db import IntegrityError, connection, transaction
-
 from cinar.notifications.models import SandboxOutboundMessage
+from cinar.notifications.sql import insert_or_nothing
 
 
 class DatabaseSandboxStore:
     def add(
         self, *, service: str, message_id: str, to: str, text: str, meta: dict[str, Any]
     ) -> bool:
+        """One ``INSERT … ON CONFLICT DO NOTHING`` (no savepoint needed in a caller's
+        transaction). In autocommit its commit does not wait for the WAL flush: what a
+        sandbox recorded is a demo and test log, and the sender's synchronous commit of
+        the outcome, which follows, flushes it too (ADR 0038)."""
         row = SandboxOutboundMessage(
             service=service, message_id=message_id, to=to, text=text, meta=meta
         )
-        try:
-            if connection.in_atomic_block:
-                with transaction.atomic():  # a savepoint keeps the caller's transaction usable
-                    row.save(force_insert=True)
-            else:
-                row.save(force_insert=True)  # autocommit: one round trip
-        except IntegrityError:
-            return False
-        return True
+        return insert_or_nothing(row, conflict=("service", "message_id"), asynchronous=True)
 
 
 def sandbox_messages(*, service: str = "sms", to: str | None = None) -> list[Any]:

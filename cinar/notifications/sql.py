@@ -9,6 +9,22 @@ from typing import Any
 from django.db import connection
 from django.db.models import Model
 
+ASYNC_COMMIT = "set_config('synchronous_commit', 'off', true)"
+
+
+def async_commit_allowed() -> bool:
+    """Whether a write may end with an asynchronous commit (:data:`ASYNC_COMMIT`, an
+    expression to evaluate in the statement, which turns ``synchronous_commit`` off for
+    that statement's own transaction).
+
+    For a write that stands alone in autocommit and whose loss in a *server* crash is
+    harmless: the commit returns without waiting for the WAL flush (the WAL writer
+    flushes it within ``wal_writer_delay``). A worker process dying loses nothing (the
+    server has the commit), and WAL is flushed in order, so any later synchronous commit
+    makes this one durable too. Inside a caller's transaction it would weaken that
+    transaction's commit, so it is not used there (ADR 0038)."""
+    return connection.vendor == "postgresql" and not connection.in_atomic_block
+
 
 def insert_sql(instance: Model) -> tuple[str, list[Any]]:
     """``INSERT INTO <table> (<every column but the key>) VALUES (%s, …)`` and its
@@ -25,18 +41,22 @@ def insert_sql(instance: Model) -> tuple[str, list[Any]]:
     return f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES ({marks})", values  # noqa: S608
 
 
-def insert_or_nothing(instance: Model, *, conflict: str) -> bool:
-    """Insert ``instance`` unless a row with the same value in the unique column
+def insert_or_nothing(
+    instance: Model, *, conflict: tuple[str, ...], asynchronous: bool = False
+) -> bool:
+    """Insert ``instance`` unless a row with the same values in the unique columns
     ``conflict`` exists; True (and ``instance.pk`` set) when inserted. One statement, no
     savepoint: the conflict does not abort the caller's transaction (PostgreSQL, SQLite
-    ≥ 3.35)."""
+    ≥ 3.35). ``asynchronous``: end with an asynchronous commit where
+    :func:`async_commit_allowed`."""
     meta = instance._meta
     quote = connection.ops.quote_name
     insert, values = insert_sql(instance)
     pk = quote(str(meta.pk.column))
-    key = quote(str(meta.get_field(conflict).column))
+    keys = ", ".join(quote(str(meta.get_field(name).column)) for name in conflict)
+    returning = f"{pk}, {ASYNC_COMMIT}" if asynchronous and async_commit_allowed() else pk
     with connection.cursor() as cursor:
-        cursor.execute(f"{insert} ON CONFLICT ({key}) DO NOTHING RETURNING {pk}", values)
+        cursor.execute(f"{insert} ON CONFLICT ({keys}) DO NOTHING RETURNING {returning}", values)
         row = cursor.fetchone()
     if row is None:
         return False

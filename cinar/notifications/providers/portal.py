@@ -25,8 +25,10 @@ class PortalProvider:
             link=link,
         )
         # One INSERT … ON CONFLICT DO NOTHING (get_or_create was a look-up, then BEGIN,
-        # INSERT, COMMIT); only a repeat after a lost outcome reads the row it left.
-        created = insert_or_nothing(notification, conflict="delivery_key")
+        # INSERT, COMMIT); only a repeat after a lost outcome reads the row it left. The
+        # commit need not wait for the flush: the outcome's synchronous commit follows,
+        # and a row lost in a server crash is written again under the same key.
+        created = insert_or_nothing(notification, conflict=("delivery_key",), asynchronous=True)
         if not created:
             notification = UserNotification.objects.get(delivery_key=message.delivery_key)
         return DeliveryResult(
