@@ -453,7 +453,10 @@ def _claim_one(pk: int) -> list[OutboxMessage]:
         f"{col['attempts']} = {table}.{col['attempts']} + 1, {col['claim_token']} = %s, "
         f"{col['next_attempt_at']} = %s {asynchronous}"
         f"WHERE {table}.{col['id']} = %s AND {table}.{col['status']} = %s "
-        f"AND {table}.{col['next_attempt_at']} <= %s RETURNING {table}.*"
+        f"AND {table}.{col['next_attempt_at']} <= %s "
+        # Only the table's columns (not the FROM item's); SQLite, which has no FROM item
+        # here, refuses a qualified wildcard.
+        f"RETURNING {f'{table}.*' if asynchronous else '*'}"
     )
     params = [
         OutboxStatus.SENDING,
