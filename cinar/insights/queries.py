@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.db.models import Count, F, Max, Q, QuerySet, Sum
+from django.db.models import Count, Exists, F, Max, OuterRef, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce, TruncMonth
 from django.http import Http404
 from django.utils import timezone
@@ -26,6 +26,7 @@ from cinar.workflow.models import (
     OPEN_WORK_ITEM_STATUSES,
     InstanceStatus,
     ProcessDefinition,
+    ProcessVersion,
     WorkItem,
 )
 
@@ -573,11 +574,13 @@ def drilldown_cases(
     elif kind in ("open_overdue", "overdue"):
         qs = qs.filter(status__in=OPEN_STATUSES, due_at__lt=now)
     elif kind == "step":
+        versions = list(
+            ProcessVersion.objects.filter(definition__key=process_key).values_list("pk", flat=True)
+        )
         items = WorkItem.objects.filter(
-            instance__version__definition__key=process_key,
-            element_id=element_id,
+            instance_id=OuterRef("process_instance_id"), element_id=element_id
         ).filter(late_items if overdue else in_period)
-        qs = qs.filter(process_instance_id__in=items.values("instance_id"))
+        qs = qs.filter(process_instance__version_id__in=versions).filter(Exists(items))
     elif kind == "staff":
         if assignee_id is None:
             return Case.objects.none()

@@ -226,7 +226,8 @@ def cases(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
     )
     fmt = request.GET.get("format", "")
     if fmt in ("csv", "xlsx"):
-        if fmt == "xlsx" and qs.count() > XLSX_MAX_ROWS:
+        total = qs.count()  # counted once: at 1 M a step's count is a join of ~70 k rows
+        if fmt == "xlsx" and total > XLSX_MAX_ROWS:
             return _too_many(request, form, f)
         name = f"insights-cases-{kind}-{f.start.isoformat()}-{f.end.isoformat()}"
         return table_response(
@@ -235,7 +236,7 @@ def cases(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
             header=_case_header(),
             rows=_case_rows(qs),
             title=_("Applications"),
-            stream=qs.count() > STREAM_ABOVE,
+            stream=total > STREAM_ABOVE,
         )
     if fmt:
         raise Http404

@@ -204,3 +204,99 @@ def test_open_cases_index_covers_the_open_statuses():
     expected = "(" + ", ".join(f"'{s}'" for s in OPEN_STATUSES) + ")"
     in_migration = migration.OPEN
     assert in_migration == expected
+
+
+def _old_step_drilldown(f: Filters, process_key: str, element_id: str, overdue: bool):
+    """The step drill-down as it was written before the 1 M walk (a semi-join on the work
+    items' instances): the reference the faster formulation must match case for case."""
+    from django.db.models import F, Q
+
+    from cinar.insights.queries import _range
+
+    start, end = _range(f.start), _range(f.end + dt.timedelta(days=1))
+    in_period = Q(completed_at__gte=start, completed_at__lt=end)
+    late = Q(in_period, completed_at__gt=F("due_at")) | Q(
+        status__in=OPEN_ITEM, due_at__lt=timezone.now()
+    )
+    items = WorkItem.objects.filter(
+        instance__version__definition__key=process_key, element_id=element_id
+    ).filter(late if overdue else in_period)
+    qs = Case.objects.filter(process_instance_id__in=items.values("instance_id"))
+    if f.unit_ids is not None:
+        qs = qs.filter(responsible_unit_id__in=f.unit_ids)
+    return qs.order_by("-received_at", "-pk")
+
+
+def test_step_drilldown_matches_the_semi_join(data):
+    """Same cases, same order as the old semi-join, for both processes of a service whose
+    process was replaced, with items open past due and completed late outside the period."""
+    from cinar.cases.tests.conftest import PROCESS
+    from cinar.workflow.actions import process_version_import
+    from cinar.workflow.models import ProcessInstance
+
+    now = timezone.now()
+    f = Filters(start=timezone.localdate() - dt.timedelta(days=40), end=timezone.localdate())
+    # The service's process is replaced: a third of its instances run the new one, whose
+    # steps have the same element ids.
+    process_version_import(
+        actor=data.admin, xml=PROCESS.replace(b"tst_case", b"tst_new"), filename="new.bpmn"
+    )
+    moved = list(ProcessInstance.objects.order_by("pk").values_list("pk", flat=True))[::3]
+    new_version = ProcessInstance._meta.get_field("version").related_model.objects.get(
+        definition__key="tst_new"
+    )
+    ProcessInstance.objects.filter(pk__in=moved).update(version=new_version)
+    # Work open past due now; work completed late before the period (not overdue here).
+    open_items = WorkItem.objects.filter(status__in=OPEN_ITEM).order_by("pk")
+    open_items.filter(pk__in=list(open_items.values_list("pk", flat=True))[:4]).update(
+        due_at=now - dt.timedelta(hours=5)
+    )
+    before = _range_start(f) - dt.timedelta(days=3)
+    done = WorkItem.objects.filter(completed_at__isnull=False, element_id="incele")
+    old_late = list(done.order_by("pk").values_list("pk", flat=True))[:6]
+    WorkItem.objects.filter(pk__in=old_late).update(
+        completed_at=before, due_at=before - dt.timedelta(days=1)
+    )
+    items = list(WorkItem.objects.all())
+    assert any(w.status in OPEN_ITEM and w.due_at < now for w in items)
+    assert any(
+        w.completed_at and w.completed_at > w.due_at and not _in(f, w.completed_at) for w in items
+    )
+    assert any(
+        w.completed_at and w.completed_at > w.due_at and _in(f, w.completed_at) for w in items
+    )
+
+    scoped = filters_for(user=data.manager, start=f.start, end=f.end, unit_pk=None)
+    compared = 0
+    for filters in (f, scoped):
+        for key in ("tst_case", "tst_new", "nope"):
+            for element in ("incele", "sonuc"):
+                for overdue in (False, True):
+                    old = _old_step_drilldown(filters, key, element, overdue)
+                    new = drilldown_cases(
+                        filters=filters,
+                        kind="step",
+                        process_key=key,
+                        element_id=element,
+                        overdue=overdue,
+                    )
+                    expected = list(old.values_list("pk", flat=True))
+                    assert list(new.values_list("pk", flat=True)) == expected
+                    assert new.count() == len(expected)
+                    assert [c.pk for c in new[:7]] == expected[:7]
+                    compared += bool(expected)
+    assert compared >= 12  # both processes have cases at both steps, late and not
+    # The old process and the new one split the service's cases between them.
+    both = [
+        set(
+            drilldown_cases(filters=f, kind="step", process_key=k, element_id="incele").values_list(
+                "pk", flat=True
+            )
+        )
+        for k in ("tst_case", "tst_new")
+    ]
+    assert both[0] and both[1] and not both[0] & both[1]
+
+
+def _range_start(f: Filters) -> dt.datetime:
+    return dt.datetime.combine(f.start, dt.time.min, tzinfo=timezone.get_current_timezone())
