@@ -11,13 +11,27 @@ import os
 from typing import Any
 
 from celery import Celery
-from celery.signals import worker_ready
+from celery.signals import task_postrun, task_prerun, worker_ready
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
 
 app = Celery("cinar")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+
+@task_prerun.connect
+@task_postrun.connect
+def _close_old_connections(task: Any = None, **_kwargs: Any) -> None:
+    """Around each task, what Django does around each request: close database
+    connections past CONN_MAX_AGE or left unusable by an error, keep the others
+    (CELERY_DB_REUSE_MAX stops Celery closing them all; ADR 0038). Not for eager tasks,
+    which run inside the caller's transaction."""
+    if task is not None and getattr(task.request, "is_eager", False):
+        return
+    from django.db import close_old_connections
+
+    close_old_connections()
 
 
 @worker_ready.connect

@@ -208,6 +208,11 @@ CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_TASK_DEFAULT_QUEUE", "celery")
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Celery's Django fix-up closes every database connection before and after each task
+# unless this is set: each task that touches the database would pay a new connection.
+# With it, the worker keeps connections as the web does, by CONN_MAX_AGE (config/celery.py
+# closes old or broken ones around each task, as Django does around each request). ADR 0038.
+CELERY_DB_REUSE_MAX = env_int("CELERY_DB_REUSE_MAX", 1000)
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULER = env_str(
     "CELERY_BEAT_SCHEDULER", "django_celery_beat.schedulers:DatabaseScheduler"
