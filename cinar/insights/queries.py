@@ -7,7 +7,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.db.models import Count, Exists, F, Max, OuterRef, Q, QuerySet, Sum
+from django.core.exceptions import EmptyResultSet
+from django.db import connections
+from django.db.models import Count, Exists, F, Max, OuterRef, Q, QuerySet, Sum, Window
 from django.db.models.functions import Coalesce, TruncMonth
 from django.http import Http404
 from django.utils import timezone
@@ -592,3 +594,35 @@ def drilldown_cases(
     else:
         raise Http404
     return qs.select_related("service", "responsible_unit").order_by("-received_at", "-pk")
+
+
+def counted_page(qs: QuerySet[Case], *, offset: int, limit: int) -> tuple[list[Case], int | None]:
+    """One page of a drill-down list (``drilldown_cases``: newest received first) and the
+    list's length, from one pass over the matched cases, then the page's rows by key.
+
+    Why: for a step's cases the count and the page each join every matched case (~70 k of
+    1 M for the building-permit ``statik`` step). Here the matched (id, received_at) pairs
+    are counted with ``COUNT(*) OVER ()`` in a subquery, which the planner joins by hash
+    from the covering indexes (0006), and sorted outside it; with the window and the
+    ORDER BY in one query the planner walks every case by date instead (seconds). The
+    length is None when the page is past the end (no row carries it)."""
+    inner = (
+        qs.order_by().annotate(x_total=Window(Count("pk"))).values("pk", "received_at", "x_total")
+    )
+    try:
+        sql, params = inner.query.sql_with_params()
+    except EmptyResultSet:
+        return [], 0
+    with connections[qs.db].cursor() as cursor:
+        cursor.execute(
+            f"SELECT m.pk, m.x_total FROM ({sql}) m "  # noqa: S608  (Django-compiled SQL)
+            "ORDER BY m.received_at DESC, m.pk DESC LIMIT %s OFFSET %s",
+            [*params, limit, offset],
+        )
+        rows = cursor.fetchall()
+    if not rows:
+        return [], None
+    by_pk = Case.objects.select_related("service", "responsible_unit").in_bulk(
+        [pk for pk, _total in rows]
+    )
+    return [by_pk[pk] for pk, _total in rows], rows[0][1]

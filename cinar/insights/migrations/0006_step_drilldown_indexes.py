@@ -13,13 +13,13 @@ INDEXES = [
     ),
     # The instances of one process version, by id (the step drill-down's process condition).
     ("insights_instance_version", "workflow_processinstance", "version_id, id", ""),
-    # The case of an instance with the columns the drill-down's unit/service/channel filters
+    # The case of an instance with the columns the drill-down's filters and its order
     # read, so that counting the matched cases does not visit the case rows.
     (
         "insights_case_instance",
         "cases_case",
         "process_instance_id",
-        "responsible_unit_id, service_id, channel",
+        "id, responsible_unit_id, service_id, channel, received_at",
     ),
 ]
 

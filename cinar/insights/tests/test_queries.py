@@ -11,6 +11,7 @@ from cinar.cases.models import OPEN_STATUSES, Case
 from cinar.insights.load import load_generate
 from cinar.insights.queries import (
     Filters,
+    counted_page,
     dashboard,
     drilldown_cases,
     filters_for,
@@ -284,6 +285,10 @@ def test_step_drilldown_matches_the_semi_join(data):
                     assert list(new.values_list("pk", flat=True)) == expected
                     assert new.count() == len(expected)
                     assert [c.pk for c in new[:7]] == expected[:7]
+                    for offset in (0, 7):
+                        rows, total = counted_page(new, offset=offset, limit=7)
+                        assert [c.pk for c in rows] == expected[offset : offset + 7]
+                        assert total == len(expected) if rows else total in (None, 0)
                     compared += bool(expected)
     assert compared >= 12  # both processes have cases at both steps, late and not
     # The old process and the new one split the service's cases between them.
