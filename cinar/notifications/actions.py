@@ -45,6 +45,8 @@ from cinar.notifications.rendering import NotificationTemplateError, message_ren
 from cinar.notifications.sql import (
     ASYNC_COMMIT,
     async_commit_allowed,
+    column,
+    concrete_field,
     insert_or_nothing,
     insert_sql,
 )
@@ -404,15 +406,14 @@ def _record_in_one_statement(
     quote = connection.ops.quote_name
     sets, params = [], []
     for name, value in changes.items():
-        f = meta.get_field(name)
-        sets.append(f"{quote(str(f.column))} = %s")
-        params.append(f.get_db_prep_save(value, connection))
-    column = {name: quote(str(meta.get_field(name).column)) for name in ("claim_token", "status")}
+        sets.append(f"{column(OutboxMessage, name)} = %s")
+        params.append(concrete_field(OutboxMessage, name).get_db_prep_save(value, connection))
     insert, insert_params = insert_sql(attempt)
     pk = quote(str(meta.pk.column))
     sql = (
         f"WITH taken AS (UPDATE {quote(meta.db_table)} SET {', '.join(sets)} "  # noqa: S608
-        f"WHERE {pk} = %s AND {column['claim_token']} = %s AND {column['status']} = %s "
+        f"WHERE {pk} = %s AND {column(OutboxMessage, 'claim_token')} = %s "
+        f"AND {column(OutboxMessage, 'status')} = %s "
         f"RETURNING {pk}), logged AS ({insert}) SELECT COUNT(*) FROM taken"
     )
     params += [message.pk, message.claim_token, OutboxStatus.SENDING, *insert_params]
@@ -440,10 +441,10 @@ def _claim_one(pk: int) -> list[OutboxMessage]:
     meta = OutboxMessage._meta
     quote = connection.ops.quote_name
     col = {
-        name: quote(str(meta.get_field(name).column))
+        name: column(OutboxMessage, name)
         for name in ("id", "status", "attempts", "claim_token", "next_attempt_at")
     }
-    when = meta.get_field("next_attempt_at")
+    when = concrete_field(OutboxMessage, "next_attempt_at")
     table = quote(meta.db_table)
     asynchronous = (
         f"FROM (SELECT {ASYNC_COMMIT}) AS async_commit " if async_commit_allowed() else ""

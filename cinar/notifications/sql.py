@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import connection
-from django.db.models import Model
+from django.db.models import Field, Model
 
 ASYNC_COMMIT = "set_config('synchronous_commit', 'off', true)"
 
@@ -24,6 +24,19 @@ def async_commit_allowed() -> bool:
     makes this one durable too. Inside a caller's transaction it would weaken that
     transaction's commit, so it is not used there (ADR 0038)."""
     return connection.vendor == "postgresql" and not connection.in_atomic_block
+
+
+def concrete_field(model: type[Model] | Model, name: str) -> Field[Any, Any]:
+    """The model's field ``name``, which must be a column of its table."""
+    found = model._meta.get_field(name)
+    if not isinstance(found, Field) or not found.concrete:
+        raise TypeError(f"{model._meta.label}.{name} is not a column")
+    return found
+
+
+def column(model: type[Model] | Model, name: str) -> str:
+    """The quoted column name of the model's field ``name``."""
+    return connection.ops.quote_name(str(concrete_field(model, name).column))
 
 
 def insert_sql(instance: Model) -> tuple[str, list[Any]]:
@@ -53,7 +66,7 @@ def insert_or_nothing(
     quote = connection.ops.quote_name
     insert, values = insert_sql(instance)
     pk = quote(str(meta.pk.column))
-    keys = ", ".join(quote(str(meta.get_field(name).column)) for name in conflict)
+    keys = ", ".join(column(instance, name) for name in conflict)
     returning = f"{pk}, {ASYNC_COMMIT}" if asynchronous and async_commit_allowed() else pk
     with connection.cursor() as cursor:
         cursor.execute(f"{insert} ON CONFLICT ({keys}) DO NOTHING RETURNING {returning}", values)
