@@ -220,13 +220,15 @@ class Context:
     # --- HTTP --------------------------------------------------------------------------
     @property
     def web_workers(self) -> int:
-        """The web server's processes, as the production unit file sets them."""
-        return 2 * self.cores + 1
+        """The web server's processes, as the production unit file sets them for a
+        server that also runs PostgreSQL: one per core (docs/operations.md §5, where
+        2 × cores + 1 measured worse). ``BENCH_WEB_WORKERS`` overrides it, to compare."""
+        return int(os.environ.get("BENCH_WEB_WORKERS") or self.cores)
 
     @contextmanager
     def gunicorn(self, app: str, env: dict[str, str], *, check_path: str = "/") -> Iterator[str]:
         """gunicorn as production runs it (docs/operations.md §5: synchronous workers,
-        gunicorn's 2 × cores + 1), on a free port."""
+        ``web_workers`` of them), on a free port."""
         port = free_port()
         log_path = self.tmp / f"gunicorn-{port}.log"
         cmd = [

@@ -1,5 +1,5 @@
 """The citizen portal over HTTP, under gunicorn with production settings on PostgreSQL,
-served and loaded exactly as L2 was (2 × cores + 1 sync workers, as production runs them;
+served and loaded exactly as L2 was (sync workers as production runs them, one per core;
 16 keep-alive clients):
 
 * ``portal.status_page`` — ``GET /basvurularim/<pk>/``, the logged-in citizen's own
