@@ -34,7 +34,8 @@ locale/.compiled: $(VENV)/.installed scripts/compile_messages.py $(shell find lo
 	touch $@
 
 run: install
-	mkdir -p var
+	# The file-system broker's folders exist before seed_demo queues its first notifications.
+	mkdir -p var/broker/queue var/broker/processed var/broker/control var/mail
 	$(PY) manage.py migrate --no-input -v0
 	$(PY) manage.py seed_demo --quiet-logins --history 3000
 	PORT=$(PORT) $(PY) scripts/run.py

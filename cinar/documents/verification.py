@@ -95,6 +95,9 @@ class SignatureLine:
     trusted: bool
     covers_whole_document: bool
     problem: str
+    # The signing time comes from a time-stamping authority's token (PAdES-B-T), not
+    # from the signer's own clock.
+    timestamped: bool = False
     # The signer's own certificate, as read from this signature (not from our records).
     certificate_subject: str = ""
     certificate_issuer: str = ""
@@ -144,6 +147,7 @@ def signature_report(document: Document) -> SignatureReport:
                 trusted=s.trusted,
                 covers_whole_document=s.covers_whole_document,
                 problem=s.problem,
+                timestamped=s.timestamped,
                 certificate_subject=s.certificate.subject if s.certificate else s.signer_subject,
                 certificate_issuer=s.certificate.issuer if s.certificate else "",
                 certificate_serial=s.certificate.serial_number if s.certificate else "",

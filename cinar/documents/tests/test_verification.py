@@ -172,3 +172,38 @@ def test_each_signature_shows_the_signers_own_certificate(client, docs, dev_sign
         assert line.certificate_fingerprint in page and "SHA-256 fingerprint" in page
         seen[person.pk] = line.certificate_fingerprint
     assert len(set(seen.values())) == 2
+
+
+def test_a_time_stamped_signature_says_where_its_time_comes_from(client, docs, settings, tmp_path):
+    """PAdES-B-T (ADR 0037): the signing time shown is the time-stamping authority's."""
+    from cinar.integrations.registry import reset_backends
+
+    directory = str(tmp_path / "signing")
+    settings.CINAR_SIGNING = {
+        "BACKEND": "cinar.documents.signing.software.SoftwareKeySigner",
+        "OPTIONS": {"directory": directory, "create_dev_ca": True, "timestamp_integration": True},
+        "TRUST_ROOTS": [],
+    }
+    settings.CINAR_INTEGRATIONS = {
+        **settings.CINAR_INTEGRATIONS,
+        "tsa": {
+            "BACKEND": "cinar.integrations.tsa.sandbox.SandboxTSA",
+            "OPTIONS": {"directory": directory},
+        },
+    }
+    reset_backends()
+    try:
+        stamped = signed(docs, subject="Zaman damgalı yazı")
+    finally:
+        reset_backends()
+    response = client.get(reverse("verify:document", kwargs={"code": stamped.verification_code}))
+    line = response.context["summary"].report.signatures[0]
+    assert line.timestamped and line.intact
+    assert "time-stamped by a time-stamping authority" in response.content.decode()
+
+
+def test_an_unstamped_signature_does_not_claim_a_time_stamp(client, docs, dev_signing):
+    document = signed(docs)
+    response = client.get(reverse("verify:document", kwargs={"code": document.verification_code}))
+    assert not response.context["summary"].report.signatures[0].timestamped
+    assert "time-stamped" not in response.content.decode()
