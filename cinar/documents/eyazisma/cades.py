@@ -330,7 +330,7 @@ def _signer_certificate(
     signed_data: cms.SignedData, signer_info: cms.SignerInfo
 ) -> x509.Certificate | None:
     certificates = [c.chosen for c in signed_data["certificates"] if c.name == "certificate"]
-    cert = _find_certificate(signer_info["sid"], certificates)
+    cert = rfc3161.signer_certificate(signer_info["sid"], certificates)
     return x509.load_der_x509_certificate(cert.dump()) if cert is not None else None
 
 
@@ -664,7 +664,7 @@ def _verify(
     certificates = [
         choice.chosen for choice in signed_data["certificates"] if choice.name == "certificate"
     ]
-    cert = _find_certificate(signer_info["sid"], certificates)
+    cert = rfc3161.signer_certificate(signer_info["sid"], certificates)
     if cert is None:
         return SignatureCheck(valid=False, reason=_("The signer's certificate is not included."))
     crypto_cert = x509.load_der_x509_certificate(cert.dump())
@@ -962,19 +962,3 @@ def _has_ocsp_signing(cert: x509.Certificate) -> bool:
     except x509.ExtensionNotFound:
         return False
     return x509.oid.ExtendedKeyUsageOID.OCSP_SIGNING in usage
-
-
-def _find_certificate(
-    sid: cms.SignerIdentifier, certificates: list[asn1_x509.Certificate]
-) -> asn1_x509.Certificate | None:
-    for cert in certificates:
-        if sid.name == "issuer_and_serial_number":
-            wanted = sid.chosen
-            if (
-                cert.issuer == wanted["issuer"]
-                and cert.serial_number == wanted["serial_number"].native
-            ):
-                return cert
-        elif sid.name == "subject_key_identifier" and cert.key_identifier == sid.chosen.native:
-            return cert
-    return None

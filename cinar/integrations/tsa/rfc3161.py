@@ -213,7 +213,7 @@ def _verify(
         return replace(base, reason="The time-stamp token must have exactly one signer.")
     signer_info = signed_data["signer_infos"][0]
     certificates = [c.chosen for c in signed_data["certificates"] if c.name == "certificate"]
-    cert = _signer_certificate(signer_info["sid"], certificates)
+    cert = signer_certificate(signer_info["sid"], certificates)
     if cert is None:
         return replace(base, reason="The time-stamp token does not include the TSA certificate.")
     tsa_cert = x509.load_der_x509_certificate(cert.dump())
@@ -270,9 +270,11 @@ def _verify(
     return replace(base, valid=True, trusted=trusted)
 
 
-def _signer_certificate(
+def signer_certificate(
     sid: cms.SignerIdentifier, certificates: list[asn1_x509.Certificate]
 ) -> asn1_x509.Certificate | None:
+    """The certificate a CMS SignerIdentifier names (issuer and serial, or subject key
+    identifier) among ``certificates``; None if it is not there."""
     for cert in certificates:
         if sid.name == "issuer_and_serial_number":
             wanted = sid.chosen
@@ -281,7 +283,7 @@ def _signer_certificate(
                 and cert.serial_number == wanted["serial_number"].native
             ):
                 return cert
-        elif cert.key_identifier == sid.chosen.native:
+        elif sid.name == "subject_key_identifier" and cert.key_identifier == sid.chosen.native:
             return cert
     return None
 
