@@ -41,7 +41,7 @@ from asn1crypto import ocsp as asn1_ocsp
 from asn1crypto import x509 as asn1_x509
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from cryptography.x509 import ocsp as x509_ocsp
 from django.conf import settings
@@ -70,12 +70,6 @@ class KeyAndCert:
 # A signer is either a key with its certificate, or a callable that returns CMS DER for the
 # given content (a smart card, an HSM, a mobile-signature service).
 Signer = KeyAndCert | tuple[Any, Any] | Callable[[bytes], bytes]
-
-_HASHES: dict[str, type[hashes.HashAlgorithm]] = {
-    "sha256": hashes.SHA256,
-    "sha384": hashes.SHA384,
-    "sha512": hashes.SHA512,
-}
 
 
 def as_key_and_cert(signer: KeyAndCert | tuple[Any, Any]) -> KeyAndCert:
@@ -157,33 +151,11 @@ def _sign_bes(
             cms.CMSAttribute(
                 {"type": "message_digest", "values": [hashlib.new(digest, content).digest()]}
             ),
-            cms.CMSAttribute(
-                {
-                    "type": "signing_certificate_v2",
-                    "values": [
-                        {
-                            "certs": [
-                                {
-                                    "hash_algorithm": {"algorithm": "sha256"},
-                                    "cert_hash": hashlib.sha256(cert_der).digest(),
-                                    "issuer_serial": {
-                                        "issuer": [
-                                            asn1_x509.GeneralName(
-                                                {"directory_name": asn_cert.issuer}
-                                            )
-                                        ],
-                                        "serial_number": asn_cert.serial_number,
-                                    },
-                                }
-                            ]
-                        }
-                    ],
-                }
-            ),
+            rfc3161.signing_certificate_v2(cert_der),
         ]
     )
     to_sign = signed_attrs.dump()
-    hash_algorithm = _HASHES[digest]()
+    hash_algorithm = rfc3161.HASHES[digest]()
     if isinstance(pair.key, rsa.RSAPrivateKey):
         signature = pair.key.sign(to_sign, padding.PKCS1v15(), hash_algorithm)
         signature_algorithm = f"{digest}_rsa"
@@ -675,7 +647,7 @@ def _verify(
         certificate=crypto_cert,
     )
     digest_name = signer_info["digest_algorithm"]["algorithm"].native
-    if digest_name not in _HASHES:
+    if digest_name not in rfc3161.HASHES:
         return replace(
             base,
             reason=_("The signature uses an unsupported digest (%(name)s).")

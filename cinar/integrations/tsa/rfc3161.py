@@ -31,11 +31,37 @@ from cinar.integrations.tsa.protocol import (
     ERROR_REJECTED,
 )
 
-_HASHES: dict[str, type[hashes.HashAlgorithm]] = {
+#: The digests CMS signatures here may use (time-stamp tokens and CAdES alike).
+HASHES: dict[str, type[hashes.HashAlgorithm]] = {
     "sha256": hashes.SHA256,
     "sha384": hashes.SHA384,
     "sha512": hashes.SHA512,
 }
+
+
+def signing_certificate_v2(cert_der: bytes) -> cms.CMSAttribute:
+    """The ESS signing-certificate-v2 attribute (RFC 5035) binding a CMS signature to
+    its certificate: the certificate's SHA-256 hash with its issuer and serial number."""
+    cert = asn1_x509.Certificate.load(cert_der)
+    return cms.CMSAttribute(
+        {
+            "type": "signing_certificate_v2",
+            "values": [
+                {
+                    "certs": [
+                        {
+                            "hash_algorithm": {"algorithm": "sha256"},
+                            "cert_hash": hashlib.sha256(cert_der).digest(),
+                            "issuer_serial": {
+                                "issuer": [asn1_x509.GeneralName({"directory_name": cert.issuer})],
+                                "serial_number": cert.serial_number,
+                            },
+                        }
+                    ]
+                }
+            ],
+        }
+    )
 
 
 class TimeStampResp(core.Sequence):
@@ -204,7 +230,7 @@ def _verify(
 ) -> TokenCheck:
     base = TokenCheck(valid=False, info=info)
     if data is not None:
-        if info.algorithm not in _HASHES:
+        if info.algorithm not in HASHES:
             return replace(base, reason=f"Unsupported imprint algorithm {info.algorithm}.")
         if not hmac.compare_digest(hashlib.new(info.algorithm, data).digest(), info.hashed_message):
             return replace(base, reason="The time-stamp covers other data.")
@@ -219,7 +245,7 @@ def _verify(
     tsa_cert = x509.load_der_x509_certificate(cert.dump())
     base = replace(base, authority=tsa_cert.subject.rfc4514_string(), certificate=tsa_cert)
     digest_name = signer_info["digest_algorithm"]["algorithm"].native
-    if digest_name not in _HASHES:
+    if digest_name not in HASHES:
         return replace(base, reason=f"Unsupported token digest {digest_name}.")
     attrs = {a["type"].native: a["values"] for a in signer_info["signed_attrs"]}
     if attrs.get("content_type") is None or attrs["content_type"][0].native != "tst_info":
@@ -297,11 +323,11 @@ def check_signature(
 ) -> None:
     """Raise InvalidSignature (or ValueError) unless ``signature`` over ``data`` verifies."""
     public_key = cert.public_key()
-    hash_algorithm = _HASHES[digest_name]()
+    hash_algorithm = HASHES[digest_name]()
     if isinstance(public_key, rsa.RSAPublicKey):
         if algorithm.signature_algo == "rsassa_pss":
             params = algorithm["parameters"]
-            pss_hash = _HASHES[params["hash_algorithm"]["algorithm"].native]()
+            pss_hash = HASHES[params["hash_algorithm"]["algorithm"].native]()
             public_key.verify(
                 signature,
                 data,

@@ -244,21 +244,7 @@ class SandboxTSA:
                 cms.CMSAttribute(
                     {"type": "message_digest", "values": [hashlib.sha256(tst_der).digest()]}
                 ),
-                cms.CMSAttribute(
-                    {
-                        "type": "signing_certificate_v2",
-                        "values": [
-                            {
-                                "certs": [
-                                    {
-                                        "hash_algorithm": {"algorithm": "sha256"},
-                                        "cert_hash": hashlib.sha256(cert_der).digest(),
-                                    }
-                                ]
-                            }
-                        ],
-                    }
-                ),
+                rfc3161.signing_certificate_v2(cert_der),
             ]
         )
         signature = self._key.sign(signed_attrs.dump(), padding.PKCS1v15(), hashes.SHA256())
