@@ -35,7 +35,7 @@ from cinar.cases.models import (
     DocumentRequestStatus,
 )
 from cinar.cases.sync import (
-    _STEP_KINDS,
+    STEP_KINDS,
     case_close_locked,
     case_sync_from_process,
     case_url,
@@ -151,21 +151,25 @@ def _intake_account_saved(instance: Any, **kwargs: Any) -> None:
         intake_cache_clear()
 
 
-post_save.connect(_intake_account_saved, sender=get_user_model(), dispatch_uid="cases.intake.u")
-post_delete.connect(_intake_account_saved, sender=get_user_model(), dispatch_uid="cases.intake-u")
-for _model in (
-    Service,
-    ServiceAttribute,
-    AttributeValue,
-    ProcessDefinition,
-    ProcessVersion,
-    FilePlanCode,
-    RoleAssignment,
-):
-    post_save.connect(intake_cache_clear, sender=_model, dispatch_uid=f"cases.intake.{_model}")
-    post_delete.connect(intake_cache_clear, sender=_model, dispatch_uid=f"cases.intake-{_model}")
-for _through in (get_user_model().user_permissions.through, Group.permissions.through):
-    m2m_changed.connect(intake_cache_clear, sender=_through, dispatch_uid=f"cases.m2m.{_through}")
+def intake_cache_connect() -> None:
+    """Clear the intake cache whenever what it holds is saved or deleted (called once, from
+    ``CasesConfig.ready``)."""
+    user_model = get_user_model()
+    post_save.connect(_intake_account_saved, sender=user_model, dispatch_uid="cases.intake.u")
+    post_delete.connect(_intake_account_saved, sender=user_model, dispatch_uid="cases.intake-u")
+    for model in (
+        Service,
+        ServiceAttribute,
+        AttributeValue,
+        ProcessDefinition,
+        ProcessVersion,
+        FilePlanCode,
+        RoleAssignment,
+    ):
+        post_save.connect(intake_cache_clear, sender=model, dispatch_uid=f"cases.intake.{model}")
+        post_delete.connect(intake_cache_clear, sender=model, dispatch_uid=f"cases.intake-{model}")
+    for through in (user_model.user_permissions.through, Group.permissions.through):
+        m2m_changed.connect(intake_cache_clear, sender=through, dispatch_uid=f"cases.m2m.{through}")
 
 
 def _service_entry(code: str) -> _ServiceEntry:
@@ -441,7 +445,7 @@ def _case_update_after_start(case: Case) -> None:
     quote = connection.ops.quote_name
     assignments = ", ".join(f"{quote(str(f.column))} = %s" for f in fields)
     events = quote(ProcessEvent._meta.db_table)
-    kinds = ", ".join(["%s"] * len(_STEP_KINDS))
+    kinds = ", ".join(["%s"] * len(STEP_KINDS))
     sql = (  # identifiers from the models' metadata, values as parameters
         f"UPDATE {quote(meta.db_table)} SET {assignments}, "  # noqa: S608
         f"synced_event_id = COALESCE((SELECT MAX(id) FROM {events} WHERE instance_id = %s), 0), "
@@ -452,7 +456,7 @@ def _case_update_after_start(case: Case) -> None:
     )
     instance_id = case.process_instance_id
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*values, instance_id, instance_id, *_STEP_KINDS, case.pk])
+        cursor.execute(sql, [*values, instance_id, instance_id, *STEP_KINDS, case.pk])
         case.synced_event_id, case.current_step = cursor.fetchone()
 
 

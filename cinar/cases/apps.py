@@ -11,3 +11,6 @@ class CasesConfig(AppConfig):
     def ready(self) -> None:
         # Registers the workflow service-task handlers (notify_applicant, case_close).
         from cinar.cases import handlers  # noqa: F401
+        from cinar.cases.actions import intake_cache_connect
+
+        intake_cache_connect()

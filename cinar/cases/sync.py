@@ -26,7 +26,7 @@ from cinar.workflow.models import EventKind, InstanceStatus
 from cinar.workflow.queries import process_instance_events
 
 #: Events that make a step the case's current one (also read by ``case_submit``).
-_STEP_KINDS = (EventKind.TASK_READY,)
+STEP_KINDS = (EventKind.TASK_READY,)
 
 
 def case_url(case: Case) -> str:
@@ -141,7 +141,7 @@ def case_sync_from_process(*, case: Case, announce: bool = True) -> Case:
             return case
         last_end = ""
         for event in events:
-            if event.kind in _STEP_KINDS and event.element_name:
+            if event.kind in STEP_KINDS and event.element_name:
                 locked.current_step = event.element_name[:300]
                 if locked.status == CaseStatus.RECEIVED and announce:
                     locked.status = CaseStatus.IN_PROGRESS
