@@ -80,8 +80,6 @@ def as_key_and_cert(signer: KeyAndCert | tuple[Any, Any]) -> KeyAndCert:
 
 
 PROFILES = ("BES", "T", "XL", "A")
-# What the reader reports, in order of strength ("C" has references without the values).
-FOUND_PROFILES = ("BES", "T", "C", "X-L", "A")
 
 
 class CAdESError(ValueError):
@@ -583,7 +581,9 @@ class SignatureCheck:
     signing_time: dt.datetime | None = None
     trusted: bool | None = None  # None: no trust anchors were given, the chain was not checked
     certificate: x509.Certificate | None = field(default=None, repr=False, compare=False)
-    profile: str = ""  # BES, T, C, X-L or A: what the signature carries (and was checked)
+    # What the signature carries (and was checked), in order of strength: BES, T, C
+    # (references without the values), X-L or A.
+    profile: str = ""
     timestamp_time: dt.datetime | None = None  # genTime of the signature time-stamp
     timestamp_authority: str = ""  # its TSA certificate's subject
     archive_time: dt.datetime | None = None  # genTime of the (last) archive time-stamp
