@@ -9,6 +9,7 @@ see bench/README.md.
 from __future__ import annotations
 
 import json
+import multiprocessing as mp
 import os
 import re
 import shutil
@@ -19,7 +20,7 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -78,6 +79,23 @@ def log(message: str) -> None:
 
 # Appended to every database a run creates (two runs at once: BENCH_DB_SUFFIX=_a, _b…).
 DB_SUFFIX = os.environ.get("BENCH_DB_SUFFIX", "")
+
+
+def forked(
+    target: Callable[..., None], args: list[tuple[Any, ...]], *, timeout: float
+) -> list[Any]:
+    """Run ``target(*a, out)`` in one forked process per ``a`` in ``args`` and return what
+    each put on ``out`` (one value per process; close database connections first, the
+    children must not share them)."""
+    context = mp.get_context("fork")
+    out = context.Queue()
+    procs = [context.Process(target=target, args=(*a, out)) for a in args]
+    for proc in procs:
+        proc.start()
+    results = [out.get(timeout=timeout) for _ in procs]
+    for proc in procs:
+        proc.join()
+    return results
 
 
 def free_port() -> int:

@@ -11,11 +11,10 @@ note compares with L1.commit, the one-connection commit ceiling.
 
 from __future__ import annotations
 
-import multiprocessing as mp
 import time
 from typing import Any
 
-from bench.harness import Context, Result, log
+from bench.harness import Context, Result, forked, log
 
 WRITERS = 8
 
@@ -66,19 +65,9 @@ def run(ctx: Context) -> list[Result]:
 
     log(f"audit append, {WRITERS} writers, {seconds:.0f} s")
     connections.close_all()  # children must not share this process's connection
-    mpctx = mp.get_context("fork")
-    out = mpctx.Queue()
     start_at = time.time() + 1.0
-    procs = [
-        mpctx.Process(target=_writer, args=(seconds, start_at, f"w{i}", out))
-        for i in range(WRITERS)
-    ]
-    for proc in procs:
-        proc.start()
-    total = sum(out.get(timeout=seconds + 120) for _ in procs)
-    for proc in procs:
-        proc.join()
-    concurrent = total / seconds
+    args = [(seconds, start_at, f"w{i}") for i in range(WRITERS)]
+    concurrent = sum(forked(_writer, args, timeout=seconds + 120)) / seconds
 
     intact, events = _chain_is_intact()
     chain_note = f"chain gapless over {events} events" if intact else "CHAIN BROKEN"

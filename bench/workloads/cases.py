@@ -9,7 +9,7 @@ import itertools
 import time
 from typing import Any
 
-from bench.harness import Context, Result, log
+from bench.harness import Context, Result, forked, log
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 PROCESS = (
@@ -108,7 +108,6 @@ def _writer(seconds: float, start_at: float, tag: str, citizen_pk: int, out: Any
 
 def run(ctx: Context) -> list[Result]:
     ctx.django()
-    import multiprocessing as mp
 
     from django.db import connections
 
@@ -131,21 +130,9 @@ def run(ctx: Context) -> list[Result]:
 
     log(f"cases: case_submit, {WRITERS} writers, {seconds:.0f} s")
     connections.close_all()  # children must not share this process's connection
-    mpctx = mp.get_context("fork")
-    out = mpctx.Queue()
     start_at = time.time() + 1.0
-    procs = [
-        mpctx.Process(
-            target=_writer, args=(seconds, start_at, f"{ctx.run_id}-w{i}", citizen.pk, out)
-        )
-        for i in range(WRITERS)
-    ]
-    for proc in procs:
-        proc.start()
-    total = sum(out.get(timeout=seconds + 120) for _ in procs)
-    for proc in procs:
-        proc.join()
-    concurrent = total / seconds
+    args = [(seconds, start_at, f"{ctx.run_id}-w{i}", citizen.pk) for i in range(WRITERS)]
+    concurrent = sum(forked(_writer, args, timeout=seconds + 120)) / seconds
 
     l1 = ctx.limits.get("L1")
 

@@ -16,11 +16,10 @@ COMMIT), for comparison in the same run.
 
 from __future__ import annotations
 
-import multiprocessing as mp
 import time
 from typing import Any
 
-from bench.harness import Context, Result, log
+from bench.harness import Context, Result, forked, log
 
 WRITERS = 8
 YEAR = 2099  # a year of its own, so the check sees only this run's numbers
@@ -95,18 +94,9 @@ def _measure(ctx: Context, *, pipelined: bool, seconds: float) -> Result:
     how = "numbering_atomic" if pipelined else "sequence_next"
     log(f"official numbering ({how}), {WRITERS} writers, {seconds:.0f} s")
     connections.close_all()
-    mpctx = mp.get_context("fork")
-    out = mpctx.Queue()
     start_at = time.time() + 1.0
-    procs = [
-        mpctx.Process(target=_writer, args=(seconds, start_at, unit.pk, i, pipelined, out))
-        for i in range(WRITERS)
-    ]
-    for proc in procs:
-        proc.start()
-    results = [out.get(timeout=seconds + 120) for _ in procs]
-    for proc in procs:
-        proc.join()
+    args = [(seconds, start_at, unit.pk, i, pipelined) for i in range(WRITERS)]
+    results = forked(_writer, args, timeout=seconds + 120)
     committed = sum(c for c, _r in results)
     rolled_back = sum(r for _c, r in results)
     last = NumberSequence.objects.get(unit_id=unit.pk, year=YEAR, kind="official").last_value

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import http.client
 import json
-import multiprocessing as mp
 import re
 import threading
 import time
@@ -33,7 +32,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
-from bench.harness import BENCH, BenchError, Context, Load, Result, http_result, log, sh
+from bench.harness import BENCH, BenchError, Context, Load, Result, forked, http_result, log, sh
 
 SERVICE = "BNC-001"  # bench/workloads/cases.py's service (one user task, web channel)
 SUBMITTERS = 4
@@ -145,23 +144,13 @@ def _py_load(
     form: dict[str, str] | None = None,
     ok_status: int = 200,
 ) -> Load:
-    ctx = mp.get_context("fork")
-    out = ctx.Queue()
     start_at = time.time() + 0.5
-    procs = [
-        ctx.Process(target=_client, args=(url, headers, form, ok_status, seconds, start_at, out))
-        for _ in range(clients)
-    ]
-    for proc in procs:
-        proc.start()
+    args = [(url, headers, form, ok_status, seconds, start_at)] * clients
     latencies: list[float] = []
     errors = 0
-    for _ in procs:
-        lat, err = out.get(timeout=seconds + 120)
+    for lat, err in forked(_client, args, timeout=seconds + 120):
         latencies.extend(lat)
         errors += err
-    for proc in procs:
-        proc.join()
     latencies.sort()
 
     def pct(p: float) -> float:

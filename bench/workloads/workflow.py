@@ -13,7 +13,6 @@
 
 from __future__ import annotations
 
-import multiprocessing as mp
 import os
 import re
 import statistics
@@ -22,7 +21,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench.harness import ROOT, VENV_BIN, BenchError, Context, Result, log
+from bench.harness import ROOT, VENV_BIN, BenchError, Context, Result, forked, log
 
 HEADER = (
     '<?xml version="1.0" encoding="UTF-8"?>'
@@ -209,21 +208,11 @@ def _parallel_completions(version_pk: int, seconds: float) -> float:
     from django.db import connections
 
     connections.close_all()  # children must not share this process's connection
-    mpctx = mp.get_context("fork")
-    out = mpctx.Queue()
     start_at = time.time() + 15.0  # time for each writer to start its instances
     # 3 items per instance; enough for ~150 completions/s per writer
     per_writer = int(seconds * 60) + 20
-    procs = [
-        mpctx.Process(target=_completer, args=(version_pk, per_writer, seconds, start_at, out))
-        for _ in range(WRITERS)
-    ]
-    for proc in procs:
-        proc.start()
-    total = sum(out.get(timeout=seconds + 300) for _ in procs)
-    for proc in procs:
-        proc.join()
-    return total / seconds
+    args = [(version_pk, per_writer, seconds, start_at)] * WRITERS
+    return sum(forked(_completer, args, timeout=seconds + 300)) / seconds
 
 
 def run(ctx: Context) -> list[Result]:
