@@ -6,6 +6,7 @@ from __future__ import annotations
 import importlib
 import io
 import itertools
+import uuid
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,6 +18,7 @@ from cinar.cases.actions import case_submit
 from cinar.cases.types import ApplicantInput, Location
 from cinar.identity.models import User
 from cinar.identity.tests.factories import CitizenFactory, CompanyUserFactory, StaffFactory
+from cinar.integrations.uavt import address_registry, municipality_district_code
 from cinar.portal import pagecache
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
@@ -82,3 +84,25 @@ def submit(user, *, latitude=None, longitude=None, **kw):
         location=location,
         idempotency_key=f"portal-test-{next(_keys)}",
     )
+
+
+@pytest.fixture
+def place():
+    """A neighbourhood, street and building of the municipality in the UAVT sandbox."""
+    registry = address_registry()
+    hood = registry.neighbourhoods(district_code=municipality_district_code())[0]
+    street = registry.streets(neighbourhood_code=hood.code)[0]
+    building = registry.buildings(street_code=street.code)[-1]
+    return hood, street, building
+
+
+def complaint_form(**extra: Any) -> dict[str, Any]:
+    """The apply form of BLD-001 (request/complaint) filled as a street-light complaint."""
+    data: dict[str, Any] = {
+        "basvuru_turu": "sikayet",
+        "konu": "aydinlatma",
+        "aciklama": "Sokak lambası yanmıyor",
+        "case-idempotency_key": str(uuid.uuid4()),
+    }
+    data.update(extra)
+    return data

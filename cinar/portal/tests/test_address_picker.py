@@ -4,38 +4,17 @@ no-JavaScript post-back; the chosen building's code is stored on the case."""
 
 from __future__ import annotations
 
-import uuid
-
 import pytest
 from django.urls import reverse
 
 from cinar.cases.models import Case
 from cinar.integrations.uavt import address_registry, municipality_district_code
+from cinar.portal.tests.conftest import complaint_form
 
 pytestmark = pytest.mark.django_db
 
 APPLY = reverse("portal:apply", args=["BLD-001"])
 PICKER = reverse("portal:address_picker", args=["BLD-001"])
-
-
-@pytest.fixture
-def place():
-    registry = address_registry()
-    hood = registry.neighbourhoods(district_code=municipality_district_code())[0]
-    street = registry.streets(neighbourhood_code=hood.code)[0]
-    building = registry.buildings(street_code=street.code)[-1]
-    return hood, street, building
-
-
-def _post(**extra):
-    data = {
-        "basvuru_turu": "sikayet",
-        "konu": "aydinlatma",
-        "aciklama": "Sokak lambası yanmıyor",
-        "case-idempotency_key": str(uuid.uuid4()),
-    }
-    data.update(extra)
-    return data
 
 
 def test_the_apply_form_offers_the_neighbourhoods(client, people, place):
@@ -78,7 +57,7 @@ def test_without_javascript_the_form_comes_back_with_the_streets(client, people,
     hood, street, _building = place
     client.force_login(people.a)
     response = client.post(
-        APPLY, _post(**{"uavt-refresh": "1", "case-uavt_neighbourhood": hood.code})
+        APPLY, complaint_form(**{"uavt-refresh": "1", "case-uavt_neighbourhood": hood.code})
     )
     assert response.status_code == 200
     content = response.content.decode()
@@ -93,7 +72,7 @@ def test_the_chosen_building_is_stored_on_the_case(client, people, place):
     client.force_login(people.a)
     response = client.post(
         APPLY,
-        _post(
+        complaint_form(
             **{
                 "case-uavt_neighbourhood": hood.code,
                 "case-uavt_street": street.code,
@@ -117,7 +96,7 @@ def test_a_typed_address_and_the_phones_point_win_over_the_building(client, peop
     client.force_login(people.a)
     client.post(
         APPLY,
-        _post(
+        complaint_form(
             **{
                 "case-uavt_neighbourhood": hood.code,
                 "case-uavt_street": street.code,
@@ -136,12 +115,12 @@ def test_a_typed_address_and_the_phones_point_win_over_the_building(client, peop
 def test_half_a_choice_or_a_forged_code_is_refused(client, people, place):
     hood, street, _building = place
     client.force_login(people.a)
-    half = client.post(APPLY, _post(**{"case-uavt_neighbourhood": hood.code}))
+    half = client.post(APPLY, complaint_form(**{"case-uavt_neighbourhood": hood.code}))
     assert half.status_code == 200
     assert "Choose the street and the building number too" in half.content.decode()
     forged = client.post(
         APPLY,
-        _post(
+        complaint_form(
             **{
                 "case-uavt_neighbourhood": hood.code,
                 "case-uavt_street": street.code,

@@ -7,41 +7,19 @@ from __future__ import annotations
 
 import re
 import time
-import uuid
 
 import pytest
 from django.test import Client
 from django.urls import reverse
 
 from cinar.cases.models import Case
-from cinar.integrations.uavt import address_registry, municipality_district_code
 from cinar.portal import holding
-from cinar.portal.tests.conftest import upload
+from cinar.portal.tests.conftest import complaint_form, upload
 
 pytestmark = pytest.mark.django_db
 
 APPLY = reverse("portal:apply", args=["BLD-001"])
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
-
-
-@pytest.fixture
-def place():
-    registry = address_registry()
-    hood = registry.neighbourhoods(district_code=municipality_district_code())[0]
-    street = registry.streets(neighbourhood_code=hood.code)[0]
-    building = registry.buildings(street_code=street.code)[-1]
-    return hood, street, building
-
-
-def _post(**extra):
-    data = {
-        "basvuru_turu": "sikayet",
-        "konu": "aydinlatma",
-        "aciklama": "Sokak lambası yanmıyor",
-        "case-idempotency_key": str(uuid.uuid4()),
-    }
-    data.update(extra)
-    return data
 
 
 def _tokens(html: str) -> list[str]:
@@ -50,7 +28,7 @@ def _tokens(html: str) -> list[str]:
 
 def _refresh_with_file(client, hood, *files):
     """The no-JS picker's "show the streets" post-back, with files chosen."""
-    data = _post(**{"uavt-refresh": "1", "case-uavt_neighbourhood": hood.code})
+    data = complaint_form(**{"uavt-refresh": "1", "case-uavt_neighbourhood": hood.code})
     data["case-attachments"] = list(files)
     response = client.post(APPLY, data)
     assert response.status_code == 200
@@ -67,7 +45,7 @@ def test_files_survive_the_picker_post_back_and_end_up_on_the_case(client, peopl
     tokens = _tokens(page)
     assert len(tokens) == 1
     # The second level's post-back (no new file) keeps it listed.
-    data = _post(
+    data = complaint_form(
         **{
             "uavt-refresh": "1",
             "case-uavt_neighbourhood": hood.code,
@@ -78,7 +56,7 @@ def test_files_survive_the_picker_post_back_and_end_up_on_the_case(client, peopl
     page = client.post(APPLY, data).content.decode()
     assert "Attached: dilekce.pdf" in page and _tokens(page) == tokens
     # Submit: the held file plus one chosen now.
-    data = _post(
+    data = complaint_form(
         **{
             "case-uavt_neighbourhood": hood.code,
             "case-uavt_street": street.code,
@@ -114,7 +92,7 @@ def test_remove_forgets_a_held_file(client, people, place):
     page = _refresh_with_file(client, hood, upload("bir.pdf"), upload("iki.pdf"))
     tokens = _tokens(page)
     assert len(tokens) == 2
-    data = _post(
+    data = complaint_form(
         **{
             "case-uavt_neighbourhood": hood.code,
             "case-held": tokens,
@@ -139,7 +117,7 @@ def test_another_session_or_user_cannot_claim_held_files(client, people, place):
     hood, street, building = place
     client.force_login(people.a)
     tokens = _tokens(_refresh_with_file(client, hood, upload("gizli.pdf")))
-    final = _post(
+    final = complaint_form(
         **{
             "case-uavt_neighbourhood": hood.code,
             "case-uavt_street": street.code,
@@ -172,18 +150,20 @@ def test_abandoned_held_files_expire(client, people, place, settings, monkeypatc
     later = time.time() + 61
     monkeypatch.setattr("django.core.cache.backends.locmem.time.time", lambda: later)
     assert holding.held(request, tokens) == ([], 1)
-    page = client.post(APPLY, _post(**{"uavt-refresh": "1", "case-held": tokens})).content.decode()
+    page = client.post(
+        APPLY, complaint_form(**{"uavt-refresh": "1", "case-held": tokens})
+    ).content.decode()
     assert "has expired" in page and "eski.pdf" not in page
 
 
 def test_a_form_with_an_error_keeps_the_files_chosen(client, people):
     client.force_login(people.a)
-    data = _post(**{"case-attachments": [upload("dilekce.pdf")]})
+    data = complaint_form(**{"case-attachments": [upload("dilekce.pdf")]})
     del data["konu"]  # a required field of the service's form
     response = client.post(APPLY, data)
     assert response.status_code == 200
     page = response.content.decode()
     assert "Attached: dilekce.pdf" in page and Case.objects.count() == 0
-    data = _post(**{"case-held": _tokens(page)})
+    data = complaint_form(**{"case-held": _tokens(page)})
     assert client.post(APPLY, data).status_code == 302
     assert [a.name for a in Case.objects.get().attachments.all()] == ["dilekce.pdf"]
