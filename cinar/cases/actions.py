@@ -81,7 +81,8 @@ _KPS_PURPOSE = "Application registration (başvuru kaydı)"
 
 
 class _Conflict(Exception):
-    pass
+    """The case's INSERT hit a unique constraint (its idempotency key or tracking code);
+    raised out of the transaction so that the caller looks the key up after rollback."""
 
 
 # --- the intake cache ----------------------------------------------------------------------------

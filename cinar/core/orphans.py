@@ -119,6 +119,8 @@ def remove_orphaned_files(
             try:
                 modified = default_storage.get_modified_time(name)
             except (FileNotFoundError, NotImplementedError):
+                # Gone meanwhile, or a storage that cannot tell a file's age: a file of
+                # unknown age is never removed.
                 continue
             if modified >= cutoff:
                 young += 1
