@@ -305,3 +305,101 @@ def test_step_drilldown_matches_the_semi_join(data):
 
 def _range_start(f: Filters) -> dt.datetime:
     return dt.datetime.combine(f.start, dt.time.min, tzinfo=timezone.get_current_timezone())
+
+
+def _old_staff_drilldown(f: Filters, assignee_id: int, overdue: bool):
+    """The staff drill-down as written before 0007 (one OR over the person's work items,
+    in a semi-join): the reference the two-branch formulation must match case for case."""
+    from django.db.models import F, Q
+    from django.db.models.functions import Coalesce
+
+    from cinar.insights.queries import _range
+
+    start, end = _range(f.start), _range(f.end + dt.timedelta(days=1))
+    in_period = Q(completed_at__gte=start, completed_at__lt=end)
+    late = Q(in_period, completed_at__gt=F("due_at")) | Q(
+        status__in=OPEN_ITEM, due_at__lt=timezone.now()
+    )
+    items = (
+        WorkItem.objects.alias(person=Coalesce("completed_by_id", "assignee_id"))
+        .filter(person=assignee_id)
+        .filter(late if overdue else in_period)
+    )
+    qs = Case.objects.filter(process_instance_id__in=items.values("instance_id"))
+    if f.unit_ids is not None:
+        qs = qs.filter(responsible_unit_id__in=f.unit_ids)
+    return qs.order_by("-received_at", "-pk")
+
+
+def test_staff_drilldown_matches_the_or_semi_join(data):
+    """Same cases, same order as the single-OR semi-join, for every person, with items
+    completed by someone other than their assignee, open past due (also one with a
+    ``completed_by`` left on it), completed late before the period, and several items
+    of one person on one case."""
+    now = timezone.now()
+    f = Filters(start=timezone.localdate() - dt.timedelta(days=40), end=timezone.localdate())
+    done = WorkItem.objects.filter(completed_at__isnull=False).order_by("pk")
+    pks = list(done.values_list("pk", flat=True))
+    # Completed by another person than the assignee: the person is ``completed_by``.
+    WorkItem.objects.filter(pk__in=pks[:5]).update(completed_by=data.manager)
+    # Completed late before the period: late, but not in this period.
+    before = _range_start(f) - dt.timedelta(days=3)
+    WorkItem.objects.filter(pk__in=pks[5:10]).update(
+        completed_at=before, due_at=before - dt.timedelta(days=1)
+    )
+    # Completed late inside the period.
+    inside = _range_start(f) + dt.timedelta(days=2)
+    WorkItem.objects.filter(pk__in=pks[10:15]).update(
+        completed_at=inside, due_at=inside - dt.timedelta(hours=3)
+    )
+    # Open past due now; one of them names a ``completed_by`` (COALESCE picks it).
+    open_pks = list(
+        WorkItem.objects.filter(status__in=OPEN_ITEM).order_by("pk").values_list("pk", flat=True)
+    )
+    WorkItem.objects.filter(pk__in=open_pks[:6]).update(due_at=now - dt.timedelta(hours=5))
+    WorkItem.objects.filter(pk=open_pks[0]).update(completed_by=data.other_staff)
+    items = list(WorkItem.objects.all())
+    people = {w.completed_by_id or w.assignee_id for w in items} - {None}
+    assert len(people) >= 2
+    per_case = Counter((w.instance_id, w.completed_by_id or w.assignee_id) for w in items)
+    assert max(per_case.values()) > 1  # one person, several items on one case
+
+    scoped = filters_for(user=data.manager, start=f.start, end=f.end, unit_pk=None)
+    compared = 0
+    for filters in (f, _period(), scoped):
+        for person in sorted(people | {data.other_staff.pk}):
+            for overdue in (False, True):
+                expected = list(
+                    _old_staff_drilldown(filters, person, overdue).values_list("pk", flat=True)
+                )
+                new = drilldown_cases(
+                    filters=filters, kind="staff", assignee_id=person, overdue=overdue
+                )
+                assert list(new.values_list("pk", flat=True)) == expected
+                assert new.count() == len(expected)
+                for offset in (0, 7):
+                    rows, total = counted_page(new, offset=offset, limit=7)
+                    assert [c.pk for c in rows] == expected[offset : offset + 7]
+                    assert total == len(expected) if rows else total in (None, 0)
+                compared += bool(expected)
+    assert compared >= 6
+    # The open item with a ``completed_by`` counts for that person, not its assignee.
+    odd = WorkItem.objects.get(pk=open_pks[0])
+    case_pk = Case.objects.get(process_instance_id=odd.instance_id).pk
+    late_of = drilldown_cases(
+        filters=f, kind="staff", assignee_id=data.other_staff.pk, overdue=True
+    )
+    assert case_pk in set(late_of.values_list("pk", flat=True))
+
+
+def test_staff_drilldown_indexes_exist(db):
+    """0007's indexes are there (on SQLite as plain composite indexes)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        names = {
+            i
+            for i in connection.introspection.get_constraints(cursor, "workflow_workitem")
+            if i.startswith("insights_item_person")
+        }
+    assert names == {"insights_item_person", "insights_item_person_open"}
