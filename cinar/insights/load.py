@@ -73,9 +73,17 @@ OPTIONAL_STEPS = {"eksik_bildir": 0.7}
 # Calendar days per working day (weekends; holidays are ignored here).
 CALENDAR = 7 / 5
 DAY = 86400.0
-# From this many cases on, a PostgreSQL load rebuilds the secondary indexes afterwards.
-BULK_INDEX_THRESHOLD = 50_000
+# From this many cases on, a PostgreSQL load may rebuild the secondary indexes afterwards
+# (below it the tables stay unlocked: a small load beside a live system).
+BULK_INDEX_THRESHOLD = 10_000
 EVENTS_PER_CASE = 10  # about what the plans make (the demo processes)
+# Rebuild the indexes while the events already there are fewer than this many times the
+# events the load adds: maintaining 44 indexes row by row costs about four times a
+# rebuild per row (ADR 0034, "Speed"), and a rebuild costs the rows already there too.
+REBUILD_RATIO = 3
+# Session settings of a bulk index rebuild: the sorts in memory (1M cases: 11M events)
+# and PostgreSQL's own parallel build (the leader and two workers per index).
+REBUILD_SETTINGS = ("maintenance_work_mem = '1GB'", "max_parallel_maintenance_workers = 2")
 TASK_RE = re.compile(r"<(?:\w+:)?userTask\b([^>]*)>")
 ATTR_RE = re.compile(r'\b(id|name|cinar:durationDays)="([^"]*)"')
 
@@ -265,8 +273,9 @@ def _analyze(*tables: type[models.Model], vacuum: bool = False) -> None:
 
 
 def _bulk(cases: int) -> bool:
-    """Rebuild the indexes afterwards only for a load at least as large as what the
-    tables hold already (a rebuild costs the whole table, the load only its rows)."""
+    """Rebuild the indexes afterwards for a load that is not small beside what the tables
+    hold already (a rebuild costs the whole table, the row-by-row upkeep only the load's
+    rows, but about ``REBUILD_RATIO`` + 1 times as much per row)."""
     if cases < BULK_INDEX_THRESHOLD:
         return False
     with connection.cursor() as c:
@@ -276,7 +285,7 @@ def _bulk(cases: int) -> bool:
         )
         row = c.fetchone()
     existing = max(0.0, float(row[0])) if row else 0.0
-    return cases * EVENTS_PER_CASE >= existing
+    return existing < REBUILD_RATIO * cases * EVENTS_PER_CASE
 
 
 @contextlib.contextmanager
@@ -305,7 +314,8 @@ def _indexes_rebuilt_after() -> Iterator[None]:
     yield
     with connection.cursor() as cursor:
         timed = _Timed(cursor)
-        timed.execute("SET LOCAL maintenance_work_mem = '256MB'")
+        for setting in REBUILD_SETTINGS:
+            timed.execute(f"SET LOCAL {setting}")
         for _name, definition in saved:
             timed.execute(definition)
 
@@ -320,6 +330,7 @@ def _indexes_rebuilt_after() -> Iterator[None]:
 # ``generate_series``, ``syn_item`` expands it into its steps (one join), and four
 # ``INSERT … SELECT`` write the instances, cases, work items and events. See ADR 0034.
 
+MAX_STEPS = 4096
 _TEMP = ("syn_target", "syn_step", "syn_morning", "syn_case", "syn_item")
 
 
@@ -393,6 +404,18 @@ def _skip_fk_checks(cursor: Any) -> None:
         cursor.execute("SET LOCAL session_replication_role = replica")
 
 
+def _sequence(cursor: _Timed, model: type[models.Model]) -> str:
+    cursor.execute("SELECT pg_get_serial_sequence(%s, 'id')", [model._meta.db_table])
+    return str(cursor.fetchone()[0])
+
+
+def _uuid_prefix() -> str:
+    """The first 20 hex digits of a version-4 UUID, with their dashes: a run's task ids
+    are this prefix and 12 digits of their own."""
+    u = uuid.uuid4().hex
+    return f"{u[:8]}-{u[8:12]}-4{u[13:16]}-{'89ab'[int(u[16], 16) % 4]}{u[17:20]}-"
+
+
 # Every event of the drawn applications (``_sql_generate``), one row each.
 _EVENTS_FROM = """FROM (
     SELECT c.inst, c.version_id, %(k_created)s AS kind,
@@ -417,10 +440,17 @@ _EVENTS_FROM = """FROM (
 def _sql_generate(
     targets: list[Target], cases: int, seed: int, now: float, mornings: list[float], run: str
 ) -> None:
+    if any(len(t.steps) >= MAX_STEPS for t in targets):  # the task ids' room per instance
+        raise ValueError(f"a process with {MAX_STEPS} user tasks or more")
     with connection.cursor() as cursor:
         c = _Timed(cursor)
         _skip_fk_checks(c)
         c.execute("SET LOCAL work_mem = '256MB'")
+        # A synthetic load need not wait for its commit record to reach the disk (a crash
+        # loses the load, never consistency), and compiling these one-off statements with
+        # JIT costs more than it saves (the 1M statements exceed every JIT threshold).
+        c.execute("SET LOCAL synchronous_commit = off")
+        c.execute("SET LOCAL jit = off")
         with contextlib.suppress(DatabaseError), transaction.atomic():
             # Temporary tables in memory; refused once this session has used any.
             c.execute("SET LOCAL temp_buffers = '1GB'")
@@ -486,8 +516,12 @@ def _sql_generate(
             "rated": RATED_SHARE,
             "ratings": _slots([1, 2, 3, 4, 5], RATING_WEIGHTS),
             "run": f"{KEY_PREFIX}{run}-",
-            "instances": ProcessInstance._meta.db_table,
-            "cases": Case._meta.db_table,
+            "uuid": _uuid_prefix(),
+            "steps": MAX_STEPS,
+            # The id sequences, named once (per row, finding them cost a third of this
+            # statement).
+            "instances": _sequence(c, ProcessInstance),
+            "cases": _sequence(c, Case),
             "k_created": EventKind.CREATED.value,
             "k_ready": EventKind.TASK_READY.value,
             "k_done": EventKind.TASK_COMPLETED.value,
@@ -520,8 +554,8 @@ def _sql_generate(
                         ELSE arrival END AS received,
                    legal * %(legal)s AS legal_s, rr, rv,
                    CASE WHEN version_id IS NOT NULL
-                        THEN nextval(pg_get_serial_sequence(%(instances)s, 'id')) END AS inst,
-                   nextval(pg_get_serial_sequence(%(cases)s, 'id')) AS id
+                        THEN nextval(%(instances)s::regclass) END AS inst,
+                   nextval(%(cases)s::regclass) AS id
             FROM a
             """,
             p,
@@ -549,7 +583,7 @@ def _sql_generate(
                        received + span * cum / total AS ends
                 FROM y
             )
-            SELECT inst, version_id, unit_id, element, name, person, created,
+            SELECT inst, ord, version_id, unit_id, element, name, person, created,
                    CASE WHEN ends <= %(now)s THEN ends END AS completed,
                    CASE WHEN created + (ends - created) * (0.2 + 0.6 * r_claim) < %(now)s
                         THEN created + (ends - created) * (0.2 + 0.6 * r_claim) END AS claimed,
@@ -611,7 +645,10 @@ def _sql_generate(
                 WorkItem,
                 {
                     "instance_id": "i.inst",
-                    "task_id": "gen_random_uuid()",
+                    # Unique per run, instance and step; gen_random_uuid() cost a
+                    # quarter of this statement.
+                    "task_id": "(%(uuid)s || lpad(to_hex(i.inst * %(steps)s + i.ord), 12, '0'))"
+                    "::uuid",
                     "element_id": "i.element",
                     "title": "i.name",
                     "status": "CASE WHEN i.completed IS NOT NULL THEN 'completed'"

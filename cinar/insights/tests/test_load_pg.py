@@ -8,6 +8,7 @@ of the service's unit, ``statik`` the building-permit bottleneck in the rollups 
 from __future__ import annotations
 
 import datetime as dt
+import re
 import statistics
 from collections import Counter
 from pathlib import Path
@@ -21,6 +22,7 @@ from cinar.cases.models import Case
 from cinar.catalog.actions import service_create
 from cinar.documents.actions import file_plan_ensure_defaults
 from cinar.identity.tests.factories import StaffFactory
+from cinar.insights import load
 from cinar.insights.load import CHANNEL_WEIGHTS, KEY_PREFIX, SYNTHETIC, load_delete, load_generate
 from cinar.insights.queries import Filters, step_heat
 from cinar.insights.rollups import rollups_rebuild
@@ -185,3 +187,76 @@ def test_same_seed_same_load(town):
     assert (
         Case.objects.filter(Q(idempotency_scope=SYNTHETIC), ~Q(channel__in=CHANNELS)).count() == 0
     )
+
+
+def _secondary_indexes() -> dict[str, str]:
+    """Name → definition of every valid index of the four loaded tables. A predicate
+    rebuilt from its deparsed text casts the array's items instead of the array
+    (``ARRAY['ready'::varchar]::text[]`` becomes ``ARRAY['ready'::varchar::text]``, the
+    same condition to the planner), so the casts and parentheses are left out."""
+    tables = [m._meta.db_table for m in (ProcessInstance, Case, WorkItem, ProcessEvent)]
+    with connection.cursor() as c:
+        c.execute(
+            "SELECT indexrelid::regclass::text, pg_get_indexdef(indexrelid) FROM pg_index"
+            " WHERE indrelid = ANY(%s::regclass[]) AND indisvalid AND indisready",
+            [tables],
+        )
+        return {
+            name: re.sub(r"::(character varying|text)(\[\])?|[() ]", "", definition)
+            for name, definition in c.fetchall()
+        }
+
+
+def test_bulk_load_rebuilds_every_index_it_dropped(town, monkeypatch):
+    """The bulk path (drop the secondary indexes, load, build them again) ends with the
+    same indexes, valid, and the same realism as the row-by-row path."""
+    monkeypatch.setattr(load, "_bulk", lambda cases: True)
+    before = _secondary_indexes()
+    assert len(before) > 40
+    assert load_generate(cases=N, seed=3, days=60) == N
+    assert _secondary_indexes() == before
+    cases = Case.objects.filter(idempotency_scope=SYNTHETIC)
+    assert cases.count() == N
+    items = WorkItem.objects.filter(instance__business_key__startswith=KEY_PREFIX)
+    assert items.values("task_id").distinct().count() == items.count() > 2 * N
+    assert {str(t)[14] for t in items.values_list("task_id", flat=True)[:50]} == {"4"}
+    events = ProcessEvent.objects.filter(instance__business_key__startswith=KEY_PREFIX)
+    assert events.filter(kind="created").count() == N
+    # The last events written are the latest, in time order (the rollup worker re-reads
+    # the events just behind its cursor).
+    last = list(events.order_by("-id").values_list("at", flat=True)[:200])
+    assert last == sorted(last, reverse=True)
+    assert min(last) >= timezone.now() - dt.timedelta(days=2)
+    assert load_delete() == N
+
+
+def test_a_failed_bulk_load_leaves_the_tables_and_indexes_as_they_were(town, monkeypatch):
+    monkeypatch.setattr(load, "_bulk", lambda cases: True)
+    monkeypatch.setattr(load, "BULK_INDEX_THRESHOLD", 100)  # and its statistics
+    before = _secondary_indexes()
+    counts = [m.objects.count() for m in (Case, ProcessInstance, WorkItem, ProcessEvent)]
+    written = load._sql_generate
+
+    def fails_after_writing(*args, **kwargs):
+        written(*args, **kwargs)
+        assert Case.objects.filter(idempotency_scope=SYNTHETIC).count() == 500
+        assert "workflow_event_kind_at_idx" not in _secondary_indexes()  # dropped for now
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(load, "_sql_generate", fails_after_writing)
+    with pytest.raises(RuntimeError):
+        load_generate(cases=500, seed=5, days=60)
+    assert _secondary_indexes() == before
+    assert [m.objects.count() for m in (Case, ProcessInstance, WorkItem, ProcessEvent)] == counts
+
+
+def test_the_indexes_are_rebuilt_only_for_a_load_not_small_beside_the_tables(town, monkeypatch):
+    monkeypatch.setattr(load, "BULK_INDEX_THRESHOLD", 100)
+    assert not load._bulk(99)
+    load_generate(cases=400, seed=9, days=60)
+    with connection.cursor() as c:
+        c.execute(f"ANALYZE {ProcessEvent._meta.db_table}")
+    events = ProcessEvent.objects.count()
+    small = events // (load.REBUILD_RATIO * load.EVENTS_PER_CASE)
+    assert not load._bulk(small - 5)
+    assert load._bulk(small + 5)
