@@ -4,12 +4,24 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import EmptyResultSet
 from django.db import connections
-from django.db.models import Count, Exists, F, Max, OuterRef, Q, QuerySet, Sum, Window
+from django.db.models import (
+    BooleanField,
+    Count,
+    Exists,
+    F,
+    Max,
+    OuterRef,
+    Q,
+    QuerySet,
+    Sum,
+    Window,
+)
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce, TruncMonth
 from django.http import Http404
 from django.utils import timezone
@@ -596,14 +608,49 @@ def drilldown_cases(
         done = mine.filter(in_period)
         if overdue:
             done = done.filter(completed_at__gt=F("due_at"))
-        instances = done.values("instance_id").order_by()
+        instances = done.values_list("instance_id", flat=True).order_by()
         if overdue:
             late_open = mine.filter(status__in=OPEN_WORK_ITEM_STATUSES, due_at__lt=now)
-            instances = instances.union(late_open.values("instance_id").order_by(), all=True)
-        qs = qs.filter(process_instance_id__in=instances)
+            instances = instances.union(
+                late_open.values_list("instance_id", flat=True).order_by(), all=True
+            )
+        qs = _with_instances(qs, instances)
     else:
         raise Http404
     return qs.select_related("service", "responsible_unit").order_by("-received_at", "-pk")
+
+
+# Up to this many work items, the staff drill-down reads their instances first and hands
+# PostgreSQL the list (probed one by one in the cases' instance index); above it, the
+# items stay a subquery (hashed against every case).
+INSTANCE_LIST_MAX = 50_000
+
+_Cases = TypeVar("_Cases", bound=QuerySet[Any])
+
+
+def _with_instances(qs: _Cases, instances: QuerySet[Any]) -> _Cases:
+    """``qs`` narrowed to the cases of ``instances`` (a query of instance ids).
+
+    PostgreSQL cannot tell how many distinct instances a person's items name (a person
+    works on one case several times), so it guesses the items' count and, above a few
+    thousand, hashes them against a scan of every case: 0.3 s for 8,760 cases at 1 M,
+    where probing the index per instance takes milliseconds. Up to ``INSTANCE_LIST_MAX``
+    items the instances are read first and passed as one array, which the planner
+    counts; a larger set keeps the subquery (its hash plan is then the right one)."""
+    connection = connections[qs.db]
+    if connection.vendor == "postgresql":
+        ids = list(instances[: INSTANCE_LIST_MAX + 1])
+        if len(ids) <= INSTANCE_LIST_MAX:
+            q = connection.ops.quote_name
+            column = f"{q(Case._meta.db_table)}.{q('process_instance_id')}"
+            return qs.filter(
+                RawSQL(  # noqa: S611  (a quoted column name; the ids are a bound parameter)
+                    f"{column} = ANY(%s::bigint[])",
+                    (sorted(set(ids)),),
+                    output_field=BooleanField(),
+                )
+            )
+    return qs.filter(process_instance_id__in=instances)
 
 
 def counted_page(qs: QuerySet[Case], *, offset: int, limit: int) -> tuple[list[Case], int | None]:

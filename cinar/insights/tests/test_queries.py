@@ -331,11 +331,16 @@ def _old_staff_drilldown(f: Filters, assignee_id: int, overdue: bool):
     return qs.order_by("-received_at", "-pk")
 
 
-def test_staff_drilldown_matches_the_or_semi_join(data):
+@pytest.mark.parametrize("instance_list_max", [50_000, 0])
+def test_staff_drilldown_matches_the_or_semi_join(data, monkeypatch, instance_list_max):
     """Same cases, same order as the single-OR semi-join, for every person, with items
     completed by someone other than their assignee, open past due (also one with a
     ``completed_by`` left on it), completed late before the period, and several items
-    of one person on one case."""
+    of one person on one case. On PostgreSQL both ways of naming the instances: the
+    list read first (small sets) and the subquery (``INSTANCE_LIST_MAX`` exceeded)."""
+    from cinar.insights import queries
+
+    monkeypatch.setattr(queries, "INSTANCE_LIST_MAX", instance_list_max)
     now = timezone.now()
     f = Filters(start=timezone.localdate() - dt.timedelta(days=40), end=timezone.localdate())
     done = WorkItem.objects.filter(completed_at__isnull=False).order_by("pk")
