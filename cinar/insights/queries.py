@@ -608,13 +608,12 @@ def drilldown_cases(
         done = mine.filter(in_period)
         if overdue:
             done = done.filter(completed_at__gt=F("due_at"))
-        instances = done.values_list("instance_id", flat=True).order_by()
+        parts = [done]
         if overdue:
-            late_open = mine.filter(status__in=OPEN_WORK_ITEM_STATUSES, due_at__lt=now)
-            instances = instances.union(
-                late_open.values_list("instance_id", flat=True).order_by(), all=True
-            )
-        qs = _with_instances(qs, instances)
+            parts.append(mine.filter(status__in=OPEN_WORK_ITEM_STATUSES, due_at__lt=now))
+        qs = _with_instances(
+            qs, [p.values_list("instance_id", flat=True).order_by() for p in parts]
+        )
     else:
         raise Http404
     return qs.select_related("service", "responsible_unit").order_by("-received_at", "-pk")
@@ -628,19 +627,27 @@ INSTANCE_LIST_MAX = 50_000
 _Cases = TypeVar("_Cases", bound=QuerySet[Any])
 
 
-def _with_instances(qs: _Cases, instances: QuerySet[Any]) -> _Cases:
-    """``qs`` narrowed to the cases of ``instances`` (a query of instance ids).
+def _with_instances(qs: _Cases, parts: list[QuerySet[Any]]) -> _Cases:
+    """``qs`` narrowed to the cases of the instances that ``parts`` (queries of instance
+    ids) name.
 
     PostgreSQL cannot tell how many distinct instances a person's items name (a person
     works on one case several times), so it guesses the items' count and, above a few
     thousand, hashes them against a scan of every case: 0.3 s for 8,760 cases at 1 M,
     where probing the index per instance takes milliseconds. Up to ``INSTANCE_LIST_MAX``
     items the instances are read first and passed as one array, which the planner
-    counts; a larger set keeps the subquery (its hash plan is then the right one)."""
+    counts; a larger set stays a subquery, the parts joined by ``UNION``: PostgreSQL
+    knows a UNION's rows are distinct and joins them to the cases by merge or hash (over
+    ``UNION ALL`` it guessed 200 rows and probed the cases 407 k times, 4-6 s instead of
+    2 s for the synthetic person with 600 k cases)."""
     connection = connections[qs.db]
     if connection.vendor == "postgresql":
-        ids = list(instances[: INSTANCE_LIST_MAX + 1])
-        if len(ids) <= INSTANCE_LIST_MAX:
+        ids: list[int] = []
+        for part in parts:
+            ids += part[: INSTANCE_LIST_MAX + 1 - len(ids)]
+            if len(ids) > INSTANCE_LIST_MAX:
+                break
+        else:
             q = connection.ops.quote_name
             column = f"{q(Case._meta.db_table)}.{q('process_instance_id')}"
             return qs.filter(
@@ -650,6 +657,7 @@ def _with_instances(qs: _Cases, instances: QuerySet[Any]) -> _Cases:
                     output_field=BooleanField(),
                 )
             )
+    instances = parts[0].union(*parts[1:]) if len(parts) > 1 else parts[0]
     return qs.filter(process_instance_id__in=instances)
 
 
