@@ -4,8 +4,9 @@ served and loaded exactly as L2 was (sync workers as production runs them, one p
 
 * ``portal.status_page`` — ``GET /basvurularim/<pk>/``, the logged-in citizen's own
   application page (timeline, diagram markers, messages, files, results): the status
-  page a citizen reloads. The anonymous tracking page is a POST behind a per-address
-  throttle, so it is not a page to load-test. Target ≥ 0.5 × L2, p95 < 50 ms (issue 5).
+  page a citizen reloads, with the session and CSRF cookies a browser sends back. The
+  anonymous tracking page is a POST behind a per-address throttle, so it is not a page
+  to load-test. Target ≥ 0.5 × L2, p95 < 50 ms (issue 5).
 * ``portal.submit`` — ``POST /hizmetler/<code>/basvur/`` as the logged-in citizen
   (session cookie, CSRF token, a new idempotency key per request): the portal's apply
   form through ``case_submit`` and the redirect to the receipt. 4 clients, as the cases
@@ -256,9 +257,14 @@ def _serve_and_load(
     with ctx.gunicorn("config.wsgi", env, check_path="/healthz") as base:
         port = int(urlsplit(base).port or 80)
         status_url = f"{base}/basvurularim/{case.pk}/"
-        status, _headers, html = _get(status_url, cookie)
+        status, headers, html = _get(status_url, cookie)
         if status != 200 or case.tracking_code_display not in html:
             raise BenchError(f"{status_url} answered {status} without the case for its owner")
+        # A reload sends back the CSRF cookie the first answer set, as a browser does.
+        csrf_cookie = re.search(r"csrftoken=([^;]+)", headers.get("Set-Cookie", ""))
+        if csrf_cookie is None:
+            raise BenchError(f"{status_url} set no CSRF cookie")
+        cookie = {"Cookie": f"{cookie_name}={session}; csrftoken={csrf_cookie.group(1)}"}
         with _rss_sampler(port) as rss:
             log("portal: status page (own application), warm-up")
             _wrk_load(ctx, status_url, cookie, seconds=1)

@@ -8,6 +8,11 @@ from django.http import HttpRequest, HttpResponse
 from cinar.audit import context
 
 
+def request_id(request: HttpRequest) -> str:
+    """The request's id: the proxy's ``X-Request-ID`` when it sent one, else a new one."""
+    return request.headers.get("X-Request-ID", "")[:64] or uuid.uuid4().hex
+
+
 class AuditRequestMiddleware:
     """Puts the client address and a request id where audit events can find them."""
 
@@ -15,11 +20,11 @@ class AuditRequestMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        request_id = request.headers.get("X-Request-ID", "")[:64] or uuid.uuid4().hex
+        rid = request_id(request)
         token = context.set_current(
             context.RequestContext(
                 ip=request.META.get("REMOTE_ADDR"),
-                request_id=request_id,
+                request_id=rid,
                 user_agent=request.headers.get("User-Agent", "")[:300],
             )
         )
@@ -27,5 +32,5 @@ class AuditRequestMiddleware:
             response = self.get_response(request)
         finally:
             context.reset(token)
-        response["X-Request-ID"] = request_id
+        response["X-Request-ID"] = rid
         return response

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import timedelta
 from decimal import Decimal
 from typing import Any, NamedTuple
@@ -52,6 +53,8 @@ __all__ = [
     "cases_for_applicant",
     "cases_for_staff",
     "cases_nearby",
+    "own_marker_from_row",
+    "own_marker_sql",
 ]
 
 
@@ -292,6 +295,7 @@ def case_timeline(*, case: Case, for_citizen: bool = True) -> list[TimelineEntry
     return entries
 
 
+@functools.cache
 def _marker_sql() -> str:
     """One row of everything the status page shows that can change: the case's status
     fields, due date and rating; the service's last change (its name is on the page);
@@ -331,18 +335,30 @@ class OwnMarker(NamedTuple):
     overdue: bool
 
 
-def _marker_row(pk: int, applicant_id: int | None = None) -> OwnMarker | None:
+def own_marker_sql(pk: int, applicant_id: int | None = None) -> tuple[str, list[Any]]:
+    """The marker query of case ``pk`` (of ``applicant_id``'s only, when given) and its
+    parameters, for a caller that reads more in the same round trip (as a subquery);
+    ``own_marker_from_row`` turns its row into the marker."""
     sql = _marker_sql()
-    params: list[str | int] = [*OPEN_STATUSES, int(pk)]
+    params: list[Any] = [*OPEN_STATUSES, int(pk)]
     if applicant_id is not None:
         sql, params = sql + " AND c.applicant_id = %s", [*params, int(applicant_id)]
+    return sql, params
+
+
+def own_marker_from_row(pk: int, row: Sequence[Any]) -> OwnMarker:
+    """The marker of a row of ``own_marker_sql``."""
+    values = tuple(row)
+    digest = hashlib.sha256(repr(values).encode()).hexdigest()[:24]
+    return OwnMarker(pk=pk, marker=digest, overdue=bool(values[-1]))
+
+
+def _marker_row(pk: int, applicant_id: int | None = None) -> OwnMarker | None:
+    sql, params = own_marker_sql(pk, applicant_id)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         row = cursor.fetchone()
-    if row is None:
-        return None
-    digest = hashlib.sha256(repr(tuple(row)).encode()).hexdigest()[:24]
-    return OwnMarker(pk=pk, marker=digest, overdue=bool(row[-1]))
+    return None if row is None else own_marker_from_row(pk, row)
 
 
 def case_change_marker(*, case: Case) -> str:

@@ -45,18 +45,28 @@ def _static_version() -> str:
     return str(getattr(staticfiles_storage, "manifest_hash", "") or "")
 
 
-def page_key(request: HttpRequest, *parts: Any) -> str:
-    """The cache key of a page for this user, language and day (see module docstring)."""
-    user = request.user
-    who = (
+def user_parts(user: Any) -> tuple[Any, ...]:
+    """What of the user a portal page shows (the menu: names, and the back-office link by
+    kind), as it goes into a page key."""
+    return (
         user.pk,
         user.get_username(),
         getattr(user, "first_name", ""),
         getattr(user, "last_name", ""),
         getattr(user, "kind", ""),
     )
-    raw = repr((parts, who, get_language(), timezone.localdate().isoformat(), _static_version()))
+
+
+def page_key_for(parts: tuple[Any, ...], who: tuple[Any, ...], language: str | None) -> str:
+    """The cache key of a page from its parts, the user's ``user_parts`` and the language
+    (see module docstring); ``page_key`` is this for the current request."""
+    raw = repr((parts, who, language, timezone.localdate().isoformat(), _static_version()))
     return "portal-page:" + hashlib.sha256(raw.encode()).hexdigest()
+
+
+def page_key(request: HttpRequest, *parts: Any) -> str:
+    """The cache key of a page for this user, language and day (see module docstring)."""
+    return page_key_for(parts, user_parts(request.user), get_language())
 
 
 def cacheable(request: HttpRequest) -> bool:
@@ -83,5 +93,10 @@ def cached_page(
         body = render_to_string(template, values, request=request)
         stored = (placeholder, body)
         pages.set(key, stored, PAGE_TTL)
+    return stored_response(stored, token)
+
+
+def stored_response(stored: tuple[str, str], token: str) -> HttpResponse:
+    """A stored page as a response, with ``token`` where its CSRF token goes."""
     placeholder, body = stored
     return HttpResponse(body.replace(placeholder, token))

@@ -55,6 +55,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: answers a citizen's reload of an unchanged status page itself (ADR 0040).
+    "cinar.portal.fastpath.StatusPageFastPath",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -98,6 +100,10 @@ DATABASES = {
         conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 60),
     )
 }
+# A few hot, many-joined queries run through cinar.core.db.prepared_cursor, which has
+# PostgreSQL plan them once per connection. Off for PgBouncer in transaction mode before
+# 1.21 (docs/operations.md).
+DATABASE_PREPARED_STATEMENTS = env_bool("DATABASE_PREPARED_STATEMENTS", True)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL + a busy timeout let the web process and the worker share the embedded file.
     DATABASES["default"]["OPTIONS"] = {
@@ -134,6 +140,9 @@ SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 # database write on every request).
 SESSION_SAVE_EVERY_REQUEST = False
 CINAR_SESSION_REFRESH_SECONDS = env_int("CINAR_SESSION_REFRESH_SECONDS", 60)
+# A citizen's reload of an unchanged status page is answered before the middleware stack
+# (cinar.portal.fastpath, ADR 0040); needs database-backed sessions.
+CINAR_PORTAL_FAST_PATH = env_bool("CINAR_PORTAL_FAST_PATH", True)
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"

@@ -19,7 +19,7 @@ from cinar.cases.types import ApplicantInput, Location
 from cinar.identity.models import User
 from cinar.identity.tests.factories import CitizenFactory, CompanyUserFactory, StaffFactory
 from cinar.integrations.uavt import address_registry, municipality_district_code
-from cinar.portal import pagecache
+from cinar.portal import fastpath, pagecache
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 FORM = {"basvuru_turu": "sikayet", "konu": "aydinlatma", "aciklama": "Lamba yanmıyor"}
@@ -45,9 +45,11 @@ class People:
 def _clear_cache():
     cache.clear()
     pagecache.pages.clear()
+    fastpath.forget_all()
     yield
     cache.clear()
     pagecache.pages.clear()
+    fastpath.forget_all()
 
 
 @pytest.fixture

@@ -26,7 +26,7 @@ from cinar.cases.types import ApplicantInput, Location
 from cinar.catalog import queries as catalog
 from cinar.catalog.forms import service_form_class
 from cinar.catalog.models import Channel, Service
-from cinar.portal import holding, pagecache
+from cinar.portal import fastpath, holding, pagecache
 from cinar.portal.forms import (
     ApplicationExtrasForm,
     DocumentUploadForm,
@@ -342,6 +342,7 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
         return render(request, "portal/case_detail.html", _detail_context(_own_case(request, pk)))
     own = case_queries.case_own_marker(user=request.user, pk=pk)
     key = pagecache.page_key(request, "case_detail", own.pk, own.marker)
+    fastpath.offer(request)
     return pagecache.cached_page(
         request,
         key,

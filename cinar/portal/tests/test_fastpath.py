@@ -1,0 +1,237 @@
+"""The status page's fast path (ADR 0040): a reload of an unchanged page by the same
+session is answered with one query before the middleware stack, and everything the
+stack would have decided differently sends the request through the stack again."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import pytest
+from django.contrib.sessions.models import Session
+from django.db import connection
+from django.test import Client, override_settings
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+from django_otp.plugins.otp_static.models import StaticDevice
+
+from cinar.cases.actions import case_message_post
+from cinar.identity.middleware import SESSION_REFRESHED_AT
+from cinar.portal import fastpath
+from cinar.portal.tests.conftest import submit
+
+pytestmark = pytest.mark.django_db
+
+FAST_QUERY = "s.session_data FROM"  # the fast path's check (the stack reads sessions by ORM)
+TOKEN = re.compile(r"\b[A-Za-z0-9]{64}\b")  # masked CSRF tokens
+
+
+def _url(case):
+    return reverse("portal:case_detail", args=[case.pk])
+
+
+def _get(client, case, **extra):
+    """The response and whether the fast path answered it (one query, the check)."""
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(_url(case), **extra)
+    fast = len(queries) == 1 and FAST_QUERY in queries[0]["sql"]
+    return response, fast
+
+
+def _warm(client, case):
+    """A view through the stack: it stores the page, and the fast path remembers the
+    session."""
+    response, fast = _get(client, case)
+    assert response.status_code == 200 and not fast
+
+
+def test_a_reload_is_answered_by_the_fast_path_with_the_same_page_and_headers(client, people):
+    case = submit(people.a)
+    client.force_login(people.a)
+    _warm(client, case)
+    fastpath.forget_all()
+    slow, was_fast = _get(client, case)  # a page-cache hit through the whole stack
+    assert not was_fast
+    fast, was_fast = _get(client, case)
+    assert was_fast
+    assert fast.status_code == 200
+    assert TOKEN.sub("", fast.content.decode()) == TOKEN.sub("", slow.content.decode())
+    assert case.tracking_code_display in fast.content.decode()
+    for header in (
+        "Content-Type",
+        "Content-Language",
+        "Vary",
+        "X-Frame-Options",
+        "X-Content-Type-Options",
+        "Referrer-Policy",
+        "Cross-Origin-Opener-Policy",
+    ):
+        assert fast.get(header) == slow.get(header), header
+    assert fast["X-Frame-Options"] == "DENY"
+    assert fast["X-Request-ID"] and fast["X-Request-ID"] != slow["X-Request-ID"]
+    assert fast.cookies["csrftoken"].value == slow.cookies["csrftoken"].value
+    assert TOKEN.search(fast.content.decode()).group(0) != TOKEN.search(
+        slow.content.decode()
+    ).group(0)
+
+
+def test_the_fast_pages_csrf_token_posts(people):
+    client = Client(enforce_csrf_checks=True)
+    case = submit(people.a)
+    client.force_login(people.a)
+    _warm(client, case)
+    response, fast = _get(client, case)
+    assert fast
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', response.content.decode())
+    posted = client.post(
+        reverse("portal:case_message", args=[case.pk]),
+        {"text": "Hızlı sayfadan gönderildi", "csrfmiddlewaretoken": token.group(1)},
+    )
+    assert posted.status_code == 302
+    # The message changed the case and put a flash message in the session: the stack
+    # answers, with both.
+    response, fast = _get(client, case)
+    assert not fast
+    page = response.content.decode()
+    assert "Hızlı sayfadan gönderildi" in page
+    assert "Your message has been sent." in page or "Mesajınız" in page
+
+
+def test_a_change_to_the_case_is_shown_at_once(client, people):
+    case = submit(people.a)
+    client.force_login(people.a)
+    _warm(client, case)
+    assert _get(client, case)[1]
+    case_message_post(actor=people.admin, case=case, text="Ekibimiz yolda.")
+    response, fast = _get(client, case)
+    assert "Ekibimiz yolda." in response.content.decode()
+    assert not fast  # a new marker: no stored page yet
+    response, fast = _get(client, case)
+    assert fast and "Ekibimiz yolda." in response.content.decode()
+
+
+def test_another_citizens_session_never_gets_the_page(client, people):
+    case = submit(people.a)
+    client.force_login(people.a)
+    _warm(client, case)
+    other = Client()
+    other.force_login(people.b)
+    for _ in range(3):
+        assert other.get(_url(case)).status_code == 404
+    # B's own session, remembered for B's case, does not open A's either.
+    theirs = submit(people.b)
+    _warm(other, theirs)
+    assert _get(other, theirs)[1]
+    response, fast = _get(other, case)
+    assert response.status_code == 404 and not fast
+
+
+def test_a_logout_elsewhere_ends_the_fast_answers(client, people):
+    case = submit(people.a)
+    client.force_login(people.a)
+    _warm(client, case)
+    assert _get(client, case)[1]
+    Session.objects.filter(session_key=client.session.session_key).delete()
+    response, fast = _get(client, case)
+    assert response.status_code == 302 and not fast  # to the login page
+
+
+def test_an_expired_session_is_not_answered(client, people):
+    case = submit(people.a)
+    client.force_login(people.a)
+    _warm(client, case)
+    Session.objects.filter(session_key=client.session.session_key).update(
+        expire_date=timezone.now() - timedelta(seconds=1)
+    )
+    response, fast = _get(client, case)
+    assert response.status_code == 302 and not fast
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        pytest.param(lambda u: u.set_password("Yeni-Parola-2026!"), id="password"),
+        pytest.param(lambda u: setattr(u, "is_active", False), id="deactivated"),
+    ],
+)
+def test_a_password_change_or_deactivation_logs_the_session_out(client, people, change):
+    case = submit(people.a)
+    client.force_login(people.a)
+    _warm(client, case)
+    change(people.a)
+    people.a.save()
+    response, fast = _get(client, case)
+    assert response.status_code == 302 and not fast
+
+
+def test_a_renamed_user_sees_the_new_name(client, people):
+    case = submit(people.a)
+    client.force_login(people.a)
+    _warm(client, case)
+    people.a.first_name = "Yenisim"
+    people.a.save()
+    response, fast = _get(client, case)
+    assert not fast and "Yenisim" in response.content.decode()
+
+
+def test_a_changed_session_goes_through_the_stack(client, people):
+    case = submit(people.a)
+    client.force_login(people.a)
+    _warm(client, case)
+    session = client.session
+    session["something"] = "else"
+    session.save()
+    assert not _get(client, case)[1]
+
+
+def test_other_languages_queries_and_message_cookies_go_through_the_stack(client, people):
+    case = submit(people.a)
+    client.force_login(people.a)
+    _warm(client, case)
+    response, fast = _get(client, case, HTTP_ACCEPT_LANGUAGE="en")
+    assert not fast and response["Content-Language"] == "en"
+    with CaptureQueriesContext(connection) as queries:
+        client.get(_url(case) + "?x=1")
+    assert not any(FAST_QUERY in q["sql"] for q in queries)
+    client.cookies["messages"] = "x"
+    assert not _get(client, case)[1]
+
+
+def test_a_session_due_for_its_idle_refresh_is_refreshed_by_the_stack(client, people, monkeypatch):
+    case = submit(people.a)
+    client.force_login(people.a)
+    _warm(client, case)
+    assert _get(client, case)[1]
+    later = fastpath.time.time() + 61  # CINAR_SESSION_REFRESH_SECONDS is 60
+    monkeypatch.setattr(fastpath.time, "time", lambda: later)
+    response, fast = _get(client, case)
+    assert response.status_code == 200 and not fast
+    stamp = Session.objects.get(session_key=client.session.session_key).get_decoded()
+    assert stamp[SESSION_REFRESHED_AT] == int(later)
+    assert _get(client, case)[1]  # remembered with the new stamp
+
+
+def test_a_session_with_a_second_factor_is_left_to_the_stack(client, people):
+    case = submit(people.a)
+    client.force_login(people.a)
+    device = StaticDevice.objects.create(user=people.a, name="test", confirmed=True)
+    session = client.session
+    session[fastpath.OTP_SESSION_KEY] = device.persistent_id
+    session.save()
+    for _ in range(3):
+        response, fast = _get(client, case)
+        assert response.status_code == 200 and not fast
+    # django-otp checks the device on each request: deleting it ends the verified state.
+    device.delete()
+    assert not _get(client, case)[1]
+
+
+@override_settings(CINAR_PORTAL_FAST_PATH=False)
+def test_the_fast_path_can_be_turned_off(people):
+    client = Client()
+    case = submit(people.a)
+    client.force_login(people.a)
+    for _ in range(3):
+        response, fast = _get(client, case)
+        assert response.status_code == 200 and not fast
