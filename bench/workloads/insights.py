@@ -1,9 +1,12 @@
 """Insights (issue 6) on PostgreSQL, in a scratch database of its own
 (``cinar_bench_insights``: migrated, demo catalogue seeded, dropped afterwards):
 
-- ``generate_load`` rate, cases/s, wall clock of the whole command (drawn in SQL: cases,
-  instances, work items, events; commit; secondary index rebuild) — target ≥ 20,000/s;
-  and end to end with the rollups built;
+- ``generate_load`` rate, cases/s: the wall clock of ``load_generate`` as the command
+  prints it — drawn in SQL (cases, instances, work items, events), committed with the
+  secondary indexes rebuilt, and analyzed, so the dashboards' queries are planned for the
+  loaded tables — target ≥ 20,000/s; beside it the rate with the rollups built and the
+  whole command's wall clock as this process sees it (Python and Django start, load,
+  rollups);
 - dashboard p50/p95 from the rollups (all units over a year, all units over 30 days, one
   unit over a year, the building-permit heat map) — target p95 ≤ 300 ms at 1M cases and
   10M events — with the raw-scan alternative beside it: the same figures (services,
@@ -48,11 +51,13 @@ def run(ctx: Context) -> list[Result]:
         sh([sys.executable, "manage.py", "migrate", "--no-input", "-v0"], env=env, timeout=900)
         sh([sys.executable, "manage.py", "seed_demo", "--force"], env=env, timeout=900)
         log(f"insights: generate_load --cases {cases}")
+        started = time.perf_counter()
         out = sh(
             [sys.executable, "manage.py", "generate_load", "--cases", str(cases)],
             env=env,
             timeout=7200,
         )
+        whole = time.perf_counter() - started
         load_rate = float(re.search(r"\((\d+)/s\)", out).group(1))  # type: ignore[union-attr]
         end_to_end = float(re.search(r"\((\d+) cases/s end", out).group(1))  # type: ignore[union-attr]
         log(out.strip())
@@ -74,7 +79,8 @@ def run(ctx: Context) -> list[Result]:
             value=load_rate,
             unit="cases/s",
             limit=None,
-            notes=f"target ≥ 20,000/s; with the rollups built: {end_to_end:.0f}/s",
+            notes=f"target ≥ 20,000/s; with the rollups built: {end_to_end:.0f}/s; "
+            f"whole command {whole:.1f} s",
         )
     ]
     for name, d in measured["dashboards"].items():

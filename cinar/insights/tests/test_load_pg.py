@@ -257,6 +257,6 @@ def test_the_indexes_are_rebuilt_only_for_a_load_not_small_beside_the_tables(tow
     with connection.cursor() as c:
         c.execute(f"ANALYZE {ProcessEvent._meta.db_table}")
     events = ProcessEvent.objects.count()
-    small = events // (load.REBUILD_RATIO * load.EVENTS_PER_CASE)
+    small = int(events / (load.REBUILD_RATIO * load.EVENTS_PER_CASE))
     assert not load._bulk(small - 5)
     assert load._bulk(small + 5)
