@@ -594,8 +594,9 @@ def drilldown_cases(
         if connections[qs.db].vendor == "postgresql":
             # The step's instances (its items joined to the versions by merge, from
             # 0006's indexes) as one array the cases' instance index is probed with, in
-            # instance order: 0.15-0.25 s at 1 M where the EXISTS took 0.3-0.4 s.
-            # A step's set is bounded by one process's instances in the period.
+            # instance order (a year's list at 1 M: 0.22-0.29 s where the EXISTS took
+            # 0.32-0.37 s, load 5-7; ADR 0039). A step's set is bounded by one
+            # process's instances in the period, so there is no size switch here.
             matched = WorkItem.objects.filter(
                 element_id=element_id, instance__version_id__in=versions
             ).filter(late_items if overdue else in_period)
