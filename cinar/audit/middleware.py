@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-import uuid
+import secrets
 from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse
@@ -10,7 +10,7 @@ from cinar.audit import context
 
 def request_id(request: HttpRequest) -> str:
     """The request's id: the proxy's ``X-Request-ID`` when it sent one, else a new one."""
-    return request.headers.get("X-Request-ID", "")[:64] or uuid.uuid4().hex
+    return request.META.get("HTTP_X_REQUEST_ID", "")[:64] or secrets.token_hex(16)
 
 
 class AuditRequestMiddleware:

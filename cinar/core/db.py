@@ -7,7 +7,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from django.conf import settings
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.backends.utils import CursorDebugWrapper, CursorWrapper
 
 
@@ -27,27 +27,23 @@ def prepared_cursor() -> Iterator[Any]:
     ``max_prepared_statements``; ``DATABASE_PREPARED_STATEMENTS = False`` turns this off
     (docs/operations.md). On other databases it is the ordinary cursor.
     """
-    if connection.vendor != "postgresql" or not getattr(
-        settings, "DATABASE_PREPARED_STATEMENTS", True
-    ):
-        with connection.cursor() as cursor:
+    db = connections[DEFAULT_DB_ALIAS]  # once: each use of the ``connection`` proxy costs
+    if db.vendor != "postgresql" or not getattr(settings, "DATABASE_PREPARED_STATEMENTS", True):
+        with db.cursor() as cursor:
             yield cursor
         return
     import psycopg
 
-    connection.ensure_connection()
-    raw_connection = connection.connection
-    options = connection.settings_dict.get("OPTIONS") or {}
-    if raw_connection.prepare_threshold is None and not options.get("server_side_binding"):
+    db.ensure_connection()
+    raw_connection = db.connection
+    if raw_connection.prepare_threshold is None and not db.settings_dict.get("OPTIONS", {}).get(
+        "server_side_binding"
+    ):
         # Django's default: never prepare. Its client-binding cursors cannot prepare
         # anyway, so this changes only cursors like this one.
         raw_connection.prepare_threshold = 0
     raw = psycopg.Cursor(raw_connection)
-    wrapped = (
-        _LoggedAsWritten(raw, connection)
-        if connection.queries_logged
-        else CursorWrapper(raw, connection)
-    )
+    wrapped = _LoggedAsWritten(raw, db) if db.queries_logged else CursorWrapper(raw, db)
     with wrapped as cursor:
         yield cursor
 

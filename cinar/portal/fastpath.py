@@ -21,10 +21,11 @@ differently now:
 Anything else — another method, a query string, a message cookie, a different host,
 scheme or language inputs, a session that is due for its idle refresh
 (``SessionIdleRefreshMiddleware``), an unknown session, a missing page — goes through
-the whole stack, which then remembers the session again. The response carries the
-headers the stack's response had (security, frame, language, vary) with this
-request's own CSRF token, CSRF cookie (Django's CSRF middleware's own hooks set both)
-and request id.
+the whole stack, which then remembers the session again; so does a request without a
+CSRF cookie (the stack makes one). The response carries the headers the stack's response
+had (security, frame, language, vary) with this request's own masked CSRF token, the
+renewed CSRF cookie (``cinar.core.csrf``, as Django's CSRF middleware sends them) and
+request id.
 
 Only database-backed sessions (``db``, ``cached_db``) can be checked in the same query;
 with any other engine this middleware passes everything through.
@@ -47,12 +48,12 @@ from django.contrib.messages.storage.cookie import CookieStorage
 from django.contrib.sessions.models import Session
 from django.db import connection
 from django.http import HttpRequest, HttpResponseBase
-from django.middleware.csrf import CsrfViewMiddleware, get_token
 from django.urls import reverse
 from django.utils import timezone
 
 from cinar.audit.middleware import request_id
 from cinar.cases import queries as case_queries
+from cinar.core import csrf
 from cinar.core.db import prepared_cursor
 from cinar.identity.middleware import SESSION_REFRESHED_AT
 from cinar.identity.models import User
@@ -136,7 +137,6 @@ class StatusPageFastPath:
         self.enabled = settings.SESSION_ENGINE in DB_SESSION_ENGINES and getattr(
             settings, "CINAR_PORTAL_FAST_PATH", True
         )
-        self.csrf = CsrfViewMiddleware(get_response)
         self.refresh_seconds = int(getattr(settings, "CINAR_SESSION_REFRESH_SECONDS", 60))
         self._pattern: re.Pattern[str] | None = None
         self._sql: str | None = None
@@ -253,12 +253,15 @@ class StatusPageFastPath:
         stored = pagecache.pages.get(key)
         if stored is None:
             return None
-        self.csrf.process_request(request)
-        response = pagecache.stored_response(stored, get_token(request))
+        secret = csrf.cookie_secret(request)
+        if secret is None:
+            return None  # no CSRF cookie yet: the stack makes one
+        response = pagecache.stored_response(stored, csrf.masked_token(secret))
         for name, value in seen.headers:
             response[name] = value
         response["X-Request-ID"] = request_id(request)
-        return self.csrf.process_response(request, response)
+        csrf.renew_cookie(response, secret)
+        return response
 
     def _still_valid(
         self, where: tuple[Any, ...], seen: _Seen, text: str | None, user_row: tuple[Any, ...]

@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import time
+from datetime import timedelta
 from collections.abc import Callable
 from typing import Any
 
@@ -45,6 +47,25 @@ def _static_version() -> str:
     return str(getattr(staticfiles_storage, "manifest_hash", "") or "")
 
 
+_day: tuple[float, float, str] = (0.0, 0.0, "")
+
+
+def _today() -> str:
+    """Today's local date (ISO), worked out once a day: converting the clock to the
+    local zone on every request cost more than the rest of the key."""
+    global _day
+    now = time.time()
+    start, end, day = _day
+    if not start <= now < end:
+        local = timezone.localtime()
+        midnight = local.replace(hour=0, minute=0, second=0, microsecond=0)
+        start = midnight.timestamp()
+        end = (midnight + timedelta(days=1)).timestamp()
+        day = local.date().isoformat()
+        _day = (start, end, day)
+    return day
+
+
 def user_parts(user: Any) -> tuple[Any, ...]:
     """What of the user a portal page shows (the menu: names, and the back-office link by
     kind), as it goes into a page key."""
@@ -60,7 +81,7 @@ def user_parts(user: Any) -> tuple[Any, ...]:
 def page_key_for(parts: tuple[Any, ...], who: tuple[Any, ...], language: str | None) -> str:
     """The cache key of a page from its parts, the user's ``user_parts`` and the language
     (see module docstring); ``page_key`` is this for the current request."""
-    raw = repr((parts, who, language, timezone.localdate().isoformat(), _static_version()))
+    raw = repr((parts, who, language, _today(), _static_version()))
     return "portal-page:" + hashlib.sha256(raw.encode()).hexdigest()
 
 

@@ -1,0 +1,71 @@
+"""``cinar.core.csrf``: the fast masked token is one Django's CSRF middleware accepts, and
+it is masked anew each time."""
+
+from __future__ import annotations
+
+from django.http import HttpResponse
+from django.middleware.csrf import CsrfViewMiddleware, get_token
+from django.test import RequestFactory
+
+from cinar.core import csrf
+
+
+def _post(secret: str, token: str):
+    request = RequestFactory().post("/x/", {"csrfmiddlewaretoken": token})
+    request.COOKIES["csrftoken"] = secret
+    middleware = CsrfViewMiddleware(lambda r: HttpResponse())
+    middleware.process_request(request)
+    return middleware.process_view(request, lambda r: HttpResponse(), (), {})
+
+
+def _secret() -> str:
+    request = RequestFactory().get("/")
+    get_token(request)  # makes a new secret, as for a first visit
+    return request.META["CSRF_COOKIE"]
+
+
+def test_django_accepts_the_token_and_refuses_one_for_another_secret():
+    secret = _secret()
+    assert _post(secret, csrf.masked_token(secret)) is None  # accepted
+    refused = _post(_secret(), csrf.masked_token(secret))
+    assert refused is not None and refused.status_code == 403
+
+
+def test_each_token_has_a_fresh_mask_over_the_allowed_characters():
+    secret = _secret()
+    tokens = {csrf.masked_token(secret) for _ in range(200)}
+    assert len(tokens) == 200
+    for token in tokens:
+        assert len(token) == 2 * csrf.SECRET_LENGTH
+        assert set(token) <= set(csrf.ALLOWED)
+    # Every character turns up in the masks: the mask is drawn over all 62.
+    assert {c for t in tokens for c in t[: csrf.SECRET_LENGTH]} == set(csrf.ALLOWED)
+
+
+def test_only_an_unmasked_cookie_secret_is_used():
+    factory = RequestFactory()
+    secret = _secret()
+    request = factory.get("/")
+    request.COOKIES["csrftoken"] = secret
+    assert csrf.cookie_secret(request) == secret
+    for bad in ("", "short", secret[:-1] + "!", csrf.masked_token(secret)):
+        request = factory.get("/")
+        request.COOKIES["csrftoken"] = bad
+        assert csrf.cookie_secret(request) is None, bad
+
+
+def test_the_renewed_cookie_is_djangos(settings):
+    secret = _secret()
+    ours = HttpResponse()
+    csrf.renew_cookie(ours, secret)
+    request = RequestFactory().get("/")
+    request.COOKIES["csrftoken"] = secret
+    middleware = CsrfViewMiddleware(lambda r: HttpResponse())
+    middleware.process_request(request)
+    get_token(request)
+    theirs = middleware.process_response(request, HttpResponse())
+    mine, django = ours.cookies["csrftoken"], theirs.cookies["csrftoken"]
+    assert mine.value == django.value == secret
+    for attribute in ("max-age", "path", "domain", "secure", "httponly", "samesite"):
+        assert mine[attribute] == django[attribute], attribute
+    assert ours["Vary"] == theirs["Vary"]
