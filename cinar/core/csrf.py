@@ -14,6 +14,7 @@ from __future__ import annotations
 import os
 import re
 import string
+from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponseBase
@@ -53,17 +54,24 @@ def masked_token(secret: str) -> str:
     )
 
 
-def renew_cookie(response: HttpResponseBase, secret: str) -> None:
+def cookie_options() -> dict[str, Any]:
+    """The CSRF cookie's attributes, as Django's CSRF middleware sets them (read once by a
+    caller that sets the cookie on every response)."""
+    return {
+        "max_age": settings.CSRF_COOKIE_AGE,
+        "domain": settings.CSRF_COOKIE_DOMAIN,
+        "path": settings.CSRF_COOKIE_PATH,
+        "secure": settings.CSRF_COOKIE_SECURE,
+        "httponly": settings.CSRF_COOKIE_HTTPONLY,
+        "samesite": settings.CSRF_COOKIE_SAMESITE,
+    }
+
+
+def renew_cookie(
+    response: HttpResponseBase, secret: str, options: dict[str, Any] | None = None
+) -> None:
     """Send the CSRF cookie again, as Django's CSRF middleware does whenever a response
-    used the token (it renews the cookie's expiry)."""
-    response.set_cookie(
-        settings.CSRF_COOKIE_NAME,
-        secret,
-        max_age=settings.CSRF_COOKIE_AGE,
-        domain=settings.CSRF_COOKIE_DOMAIN,
-        path=settings.CSRF_COOKIE_PATH,
-        secure=settings.CSRF_COOKIE_SECURE,
-        httponly=settings.CSRF_COOKIE_HTTPONLY,
-        samesite=settings.CSRF_COOKIE_SAMESITE,
-    )
-    patch_vary_headers(response, ("Cookie",))
+    used the token (it renews the cookie's expiry); ``options`` as ``cookie_options()``."""
+    response.set_cookie(settings.CSRF_COOKIE_NAME, secret, **(options or cookie_options()))
+    if "cookie" not in response.get("Vary", "").lower():
+        patch_vary_headers(response, ("Cookie",))

@@ -85,6 +85,9 @@ USER_COLUMNS = (
 #: Sessions remembered per worker; the oldest are forgotten first.
 MAX_REMEMBERED = 5000
 
+#: Headers every ``HttpResponse`` starts with: not replayed.
+DEFAULT_HEADERS = frozenset({("Content-Type", f"text/html; charset={settings.DEFAULT_CHARSET}")})
+
 #: Response headers not replayed: each response has its own.
 OWN_HEADERS = frozenset({"content-length", "date", "x-request-id", "set-cookie"})
 
@@ -138,6 +141,7 @@ class StatusPageFastPath:
             settings, "CINAR_PORTAL_FAST_PATH", True
         )
         self.refresh_seconds = int(getattr(settings, "CINAR_SESSION_REFRESH_SECONDS", 60))
+        self.csrf_cookie = csrf.cookie_options()
         self._pattern: re.Pattern[str] | None = None
         self._sql: str | None = None
 
@@ -207,7 +211,11 @@ class StatusPageFastPath:
             session_text=None,
             refresh_due=refreshed + self.refresh_seconds,
             language=response.get("Content-Language", ""),
-            headers=[(k, v) for k, v in response.items() if k.lower() not in OWN_HEADERS],
+            headers=[
+                (k, v)
+                for k, v in response.items()
+                if k.lower() not in OWN_HEADERS and (k, v) not in DEFAULT_HEADERS
+            ],
         )
 
     # --- answering -------------------------------------------------------------------
@@ -260,7 +268,7 @@ class StatusPageFastPath:
         for name, value in seen.headers:
             response[name] = value
         response["X-Request-ID"] = request_id(request)
-        csrf.renew_cookie(response, secret)
+        csrf.renew_cookie(response, secret, self.csrf_cookie)
         return response
 
     def _still_valid(

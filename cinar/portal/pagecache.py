@@ -19,8 +19,8 @@ from __future__ import annotations
 import hashlib
 import secrets
 import time
-from datetime import timedelta
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
 from django.contrib.messages import get_messages
