@@ -254,8 +254,8 @@ def load_generate(*, cases: int, seed: int = 0, days: int = 365, batch: int = 20
         _sql_generate(targets, cases, seed, now, mornings, run)
     made = cases
     if cases >= BULK_INDEX_THRESHOLD:  # a large write either way: fresh statistics
-        _analyze(ProcessInstance, ProcessEvent)
-        _analyze(Case, WorkItem, vacuum=not connection.in_atomic_block)
+        _analyze(ProcessEvent)
+        _analyze(Case, WorkItem, ProcessInstance, vacuum=not connection.in_atomic_block)
     return made
 
 
@@ -263,7 +263,8 @@ def _analyze(*tables: type[models.Model], vacuum: bool = False) -> None:
     """Fresh planner statistics after a bulk write (autovacuum would take minutes to
     notice; until then the planner still sees the near-empty tables). ``vacuum`` also
     sets the visibility map, so the open-cases and open-items counts are answered from
-    their partial indexes alone (it cannot run inside a transaction)."""
+    their partial indexes alone, and the step drill-down's process-version condition from
+    the instances' version index (ADR 0039); it cannot run inside a transaction."""
     if connection.vendor != "postgresql":
         return
     with connection.cursor() as cursor:
