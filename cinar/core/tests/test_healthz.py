@@ -179,7 +179,9 @@ def test_healthz_answers_503_when_the_database_is_down(client, monkeypatch):
     def refuse(*args, **kwargs):
         raise OperationalError("connection refused")
 
-    monkeypatch.setattr(type(connections["default"]), "cursor", refuse)
+    # On the instance: after a test without database access, Django's guard leaves the
+    # original method behind as an instance attribute, which would shadow a class patch.
+    monkeypatch.setattr(connections["default"], "cursor", refuse)
 
     response, body, _ = _get(client)
 
