@@ -104,6 +104,9 @@ class _Seen:
     refresh_due: float
     language: str
     headers: list[tuple[str, str]]
+    #: The page key last worked out (case, marker, day, key): a reload of an unchanged
+    #: page needs no new hash.
+    last_key: tuple[Any, ...] = (None, None, None, "")
 
 
 _seen: dict[tuple[Any, ...], _Seen] = {}
@@ -257,7 +260,14 @@ class StatusPageFastPath:
         if not self._still_valid(where, seen, text, tuple(user_row)):
             return None
         own = case_queries.own_marker_from_row(pk, marker_row)
-        key = pagecache.page_key_for(("case_detail", own.pk, own.marker), seen.who, seen.language)
+        day = pagecache.today()
+        if seen.last_key[:3] == (own.pk, own.marker, day):
+            key = seen.last_key[3]
+        else:
+            key = pagecache.page_key_for(
+                ("case_detail", own.pk, own.marker), seen.who, seen.language
+            )
+            seen.last_key = (own.pk, own.marker, day, key)
         stored = pagecache.pages.get(key)
         if stored is None:
             return None

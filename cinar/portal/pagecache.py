@@ -18,14 +18,15 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
 from django.contrib.messages import get_messages
 from django.contrib.staticfiles.storage import staticfiles_storage
-from django.core.cache.backends.locmem import LocMemCache
 from django.http import HttpRequest, HttpResponse
 from django.middleware.csrf import get_token
 from django.template.loader import render_to_string
@@ -36,11 +37,47 @@ from django.utils.translation import get_language
 #: this only bounds how long a page of an old deploy's templates can be served.
 PAGE_TTL = 300
 
-#: The pages live in each worker's memory, not in the shared cache: a key names exactly
-#: what the page shows, so copies in several workers can never disagree, and a hit
-#: costs no round trip (on a busy machine each round trip to Redis costs as much as
-#: the rest of the hit). At ~10 kB a page, 500 pages are ~5 MB per worker.
-pages = LocMemCache("cinar-portal-pages", {"TIMEOUT": PAGE_TTL, "OPTIONS": {"MAX_ENTRIES": 500}})
+#: How many pages a worker keeps; at ~10 kB a page, 500 pages are ~5 MB per worker.
+MAX_PAGES = 500
+
+#: A stored page: its body in UTF-8, cut where the CSRF token goes.
+Stored = tuple[bytes, ...]
+
+
+class _Pages:
+    """The pages of this worker, newest last, each until ``PAGE_TTL`` after it was
+    stored. The pages live in each worker's memory, not in the shared cache: a key
+    names exactly what the page shows, so copies in several workers can never
+    disagree, and a hit costs no round trip. A dictionary rather than Django's
+    local-memory cache, which pickles every value: a hit is a look-up, not a copy."""
+
+    def __init__(self) -> None:
+        self._pages: OrderedDict[str, tuple[float, Stored]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: str) -> Stored | None:
+        found = self._pages.get(key)
+        if found is None:
+            return None
+        if found[0] <= time.monotonic():
+            with self._lock:
+                self._pages.pop(key, None)
+            return None
+        return found[1]
+
+    def set(self, key: str, page: Stored) -> None:
+        with self._lock:
+            self._pages[key] = (time.monotonic() + PAGE_TTL, page)
+            self._pages.move_to_end(key)
+            while len(self._pages) > MAX_PAGES:
+                self._pages.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._pages.clear()
+
+
+pages = _Pages()
 
 
 def _static_version() -> str:
@@ -50,7 +87,7 @@ def _static_version() -> str:
 _day: tuple[float, float, str] = (0.0, 0.0, "")
 
 
-def _today() -> str:
+def today() -> str:
     """Today's local date (ISO), worked out once a day: converting the clock to the
     local zone on every request cost more than the rest of the key."""
     global _day
@@ -81,7 +118,7 @@ def user_parts(user: Any) -> tuple[Any, ...]:
 def page_key_for(parts: tuple[Any, ...], who: tuple[Any, ...], language: str | None) -> str:
     """The cache key of a page from its parts, the user's ``user_parts`` and the language
     (see module docstring); ``page_key`` is this for the current request."""
-    raw = repr((parts, who, language, _today(), _static_version()))
+    raw = repr((parts, who, language, today(), _static_version()))
     return "portal-page:" + hashlib.sha256(raw.encode()).hexdigest()
 
 
@@ -112,12 +149,11 @@ def cached_page(
         placeholder = secrets.token_hex(24)
         values = {**context(), "csrf_token": placeholder}
         body = render_to_string(template, values, request=request)
-        stored = (placeholder, body)
-        pages.set(key, stored, PAGE_TTL)
+        stored = tuple(body.encode().split(placeholder.encode()))
+        pages.set(key, stored)
     return stored_response(stored, token)
 
 
-def stored_response(stored: tuple[str, str], token: str) -> HttpResponse:
+def stored_response(stored: Stored, token: str) -> HttpResponse:
     """A stored page as a response, with ``token`` where its CSRF token goes."""
-    placeholder, body = stored
-    return HttpResponse(body.replace(placeholder, token))
+    return HttpResponse(token.encode().join(stored))
