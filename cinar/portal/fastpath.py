@@ -37,6 +37,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -69,7 +70,7 @@ DB_SESSION_ENGINES = (
 #: every request that the device still exists.
 OTP_SESSION_KEY = "otp_device_id"
 
-#: The user columns the page and the stack's decisions depend on, in ``_User`` order.
+#: The user columns the page and the stack's decisions depend on, as the query reads them.
 USER_COLUMNS = (
     "password",
     "is_active",
@@ -110,11 +111,12 @@ class _Seen:
 
 
 _seen: dict[tuple[Any, ...], _Seen] = {}
+_remembering = threading.Lock()
 
 
 def offer(request: HttpRequest) -> None:
-    """Called by ``case_detail`` when it answered from the page cache: the fast path may
-    remember this session for the next reload."""
+    """Called by ``case_detail`` when it answers through the page cache: if the answer is
+    a 200, the fast path remembers this session for the next reload."""
     request.cinar_fast_path = True  # type: ignore[attr-defined]
 
 
@@ -204,9 +206,7 @@ class StatusPageFastPath:
             return
         data = _normalized(dict(session.items()))
         refreshed = float(data.get(SESSION_REFRESHED_AT, 0) or 0)
-        while len(_seen) >= MAX_REMEMBERED:
-            _seen.pop(next(iter(_seen)))
-        _seen[where] = _Seen(
+        seen = _Seen(
             user_id=user.pk,
             user_digest=_digest(tuple(getattr(user, name) for name in USER_COLUMNS)),
             who=pagecache.user_parts(user),
@@ -220,6 +220,10 @@ class StatusPageFastPath:
                 if k.lower() not in OWN_HEADERS and (k, v) not in DEFAULT_HEADERS
             ],
         )
+        with _remembering:  # a threaded server may remember two sessions at once
+            while len(_seen) >= MAX_REMEMBERED:
+                _seen.pop(next(iter(_seen)))
+            _seen[where] = seen
 
     # --- answering -------------------------------------------------------------------
 
