@@ -46,6 +46,18 @@ def _warm(client, case):
     assert response.status_code == 200 and not fast
 
 
+@pytest.fixture
+def remembered(client, people):
+    """Citizen A's application, viewed once through the stack by ``client`` (logged in as
+    A), so that a reload is answered by the fast path — checked here, so that each test's
+    "not fast" after a change means the change sent it back through the stack."""
+    case = submit(people.a)
+    client.force_login(people.a)
+    _warm(client, case)
+    assert _get(client, case)[1]
+    return case
+
+
 def test_a_reload_is_answered_by_the_fast_path_with_the_same_page_and_headers(client, people):
     case = submit(people.a)
     client.force_login(people.a)
@@ -98,11 +110,8 @@ def test_the_fast_pages_csrf_token_posts(people):
     assert "Your message has been sent." in page or "Mesajınız" in page
 
 
-def test_a_change_to_the_case_is_shown_at_once(client, people):
-    case = submit(people.a)
-    client.force_login(people.a)
-    _warm(client, case)
-    assert _get(client, case)[1]
+def test_a_change_to_the_case_is_shown_at_once(client, people, remembered):
+    case = remembered
     case_message_post(actor=people.admin, case=case, text="Ekibimiz yolda.")
     response, fast = _get(client, case)
     assert "Ekibimiz yolda." in response.content.decode()
@@ -111,10 +120,8 @@ def test_a_change_to_the_case_is_shown_at_once(client, people):
     assert fast and "Ekibimiz yolda." in response.content.decode()
 
 
-def test_another_citizens_session_never_gets_the_page(client, people):
-    case = submit(people.a)
-    client.force_login(people.a)
-    _warm(client, case)
+def test_another_citizens_session_never_gets_the_page(client, people, remembered):
+    case = remembered
     other = Client()
     other.force_login(people.b)
     for _ in range(3):
@@ -127,20 +134,15 @@ def test_another_citizens_session_never_gets_the_page(client, people):
     assert response.status_code == 404 and not fast
 
 
-def test_a_logout_elsewhere_ends_the_fast_answers(client, people):
-    case = submit(people.a)
-    client.force_login(people.a)
-    _warm(client, case)
-    assert _get(client, case)[1]
+def test_a_logout_elsewhere_ends_the_fast_answers(client, remembered):
+    case = remembered
     Session.objects.filter(session_key=client.session.session_key).delete()
     response, fast = _get(client, case)
     assert response.status_code == 302 and not fast  # to the login page
 
 
-def test_an_expired_session_is_not_answered(client, people):
-    case = submit(people.a)
-    client.force_login(people.a)
-    _warm(client, case)
+def test_an_expired_session_is_not_answered(client, remembered):
+    case = remembered
     Session.objects.filter(session_key=client.session.session_key).update(
         expire_date=timezone.now() - timedelta(seconds=1)
     )
@@ -155,40 +157,32 @@ def test_an_expired_session_is_not_answered(client, people):
         pytest.param(lambda u: setattr(u, "is_active", False), id="deactivated"),
     ],
 )
-def test_a_password_change_or_deactivation_logs_the_session_out(client, people, change):
-    case = submit(people.a)
-    client.force_login(people.a)
-    _warm(client, case)
+def test_a_password_change_or_deactivation_logs_the_session_out(client, people, change, remembered):
+    case = remembered
     change(people.a)
     people.a.save()
     response, fast = _get(client, case)
     assert response.status_code == 302 and not fast
 
 
-def test_a_renamed_user_sees_the_new_name(client, people):
-    case = submit(people.a)
-    client.force_login(people.a)
-    _warm(client, case)
+def test_a_renamed_user_sees_the_new_name(client, people, remembered):
+    case = remembered
     people.a.first_name = "Yenisim"
     people.a.save()
     response, fast = _get(client, case)
     assert not fast and "Yenisim" in response.content.decode()
 
 
-def test_a_changed_session_goes_through_the_stack(client, people):
-    case = submit(people.a)
-    client.force_login(people.a)
-    _warm(client, case)
+def test_a_changed_session_goes_through_the_stack(client, remembered):
+    case = remembered
     session = client.session
     session["something"] = "else"
     session.save()
     assert not _get(client, case)[1]
 
 
-def test_other_languages_queries_and_message_cookies_go_through_the_stack(client, people):
-    case = submit(people.a)
-    client.force_login(people.a)
-    _warm(client, case)
+def test_other_languages_queries_and_message_cookies_go_through_the_stack(client, remembered):
+    case = remembered
     response, fast = _get(client, case, HTTP_ACCEPT_LANGUAGE="en")
     assert not fast and response["Content-Language"] == "en"
     with CaptureQueriesContext(connection) as queries:
@@ -198,11 +192,10 @@ def test_other_languages_queries_and_message_cookies_go_through_the_stack(client
     assert not _get(client, case)[1]
 
 
-def test_a_session_due_for_its_idle_refresh_is_refreshed_by_the_stack(client, people, monkeypatch):
-    case = submit(people.a)
-    client.force_login(people.a)
-    _warm(client, case)
-    assert _get(client, case)[1]
+def test_a_session_due_for_its_idle_refresh_is_refreshed_by_the_stack(
+    client, monkeypatch, remembered
+):
+    case = remembered
     later = fastpath.time.time() + 61  # CINAR_SESSION_REFRESH_SECONDS is 60
     monkeypatch.setattr(fastpath.time, "time", lambda: later)
     response, fast = _get(client, case)
