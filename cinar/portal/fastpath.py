@@ -148,7 +148,7 @@ class StatusPageFastPath:
         self.refresh_seconds = int(getattr(settings, "CINAR_SESSION_REFRESH_SECONDS", 60))
         self.csrf_cookie = csrf.cookie_options()
         self._pattern: re.Pattern[str] | None = None
-        self._sql: str | None = None
+        self._sql: tuple[str, str] | None = None  # (marker query, the check around it)
 
     def __call__(self, request: HttpRequest) -> HttpResponseBase:
         pk = self._match(request)
@@ -227,18 +227,20 @@ class StatusPageFastPath:
 
     # --- answering -------------------------------------------------------------------
 
-    def _query(self) -> str:
-        if self._sql is None:
+    def _query(self, marker_sql: str) -> str:
+        """The check around ``marker_sql`` (the same text on every request: built once)."""
+        if self._sql is None or self._sql[0] != marker_sql:
             quote = connection.ops.quote_name
             columns = ", ".join(f"u.{quote(c)}" for c in USER_COLUMNS)
             # Only table and column names from the models' meta are formatted in.
-            self._sql = (
+            sql = (
                 f"SELECT (SELECT s.session_data FROM {quote(Session._meta.db_table)} s "  # noqa: S608
                 "WHERE s.session_key = %s AND s.expire_date > %s), "
-                f"{columns}, m.* FROM ({{marker}}) m, {quote(User._meta.db_table)} u "
+                f"{columns}, m.* FROM ({marker_sql}) m, {quote(User._meta.db_table)} u "
                 "WHERE u.id = %s"
             )
-        return self._sql
+            self._sql = (marker_sql, sql)
+        return self._sql[1]
 
     def _answer(
         self, request: HttpRequest, pk: int, where: tuple[Any, ...]
@@ -250,7 +252,7 @@ class StatusPageFastPath:
         now = connection.ops.adapt_datetimefield_value(timezone.now())
         with prepared_cursor() as cursor:
             cursor.execute(
-                self._query().replace("{marker}", marker_sql),
+                self._query(marker_sql),
                 [where[0], now, *marker_params, seen.user_id],
             )
             row = cursor.fetchone()
