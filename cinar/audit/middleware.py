@@ -1,7 +1,8 @@
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 
@@ -10,7 +11,12 @@ from cinar.audit import context
 
 def request_id(request: HttpRequest) -> str:
     """The request's id: the proxy's ``X-Request-ID`` when it sent one, else a new one."""
-    return request.META.get("HTTP_X_REQUEST_ID", "")[:64] or secrets.token_hex(16)
+    return request_id_of(request.META)
+
+
+def request_id_of(environ: Mapping[str, Any]) -> str:
+    """``request_id`` from the WSGI environ, for a caller that answers before Django."""
+    return str(environ.get("HTTP_X_REQUEST_ID", ""))[:64] or secrets.token_hex(16)
 
 
 class AuditRequestMiddleware:

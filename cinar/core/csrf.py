@@ -14,11 +14,14 @@ from __future__ import annotations
 import os
 import re
 import string
+import time
+from collections.abc import Mapping
 from typing import Any
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponseBase
+from django.http import HttpResponse, HttpResponseBase
 from django.utils.cache import patch_vary_headers
+from django.utils.http import http_date
 
 #: As ``django.middleware.csrf``: the secret's and the mask's characters, and the
 #: secret's length.
@@ -30,16 +33,18 @@ _BASE = len(ALLOWED)
 _UNBIASED = 256 - 256 % _BASE  # bytes at or above it would favour the first characters
 _BIASED = bytes(range(_UNBIASED, 256))
 _AS_CHAR = bytes(ord(ALLOWED[b % _BASE]) for b in range(256))  # a byte → its character
+_PLACEHOLDER = "cinar0csrf0placeholder"
+_EXPIRES = re.compile(r"expires=[^;]*")
 _SECRET = re.compile(f"[{re.escape(ALLOWED)}]{{{SECRET_LENGTH}}}")
 
 
-def cookie_secret(request: HttpRequest) -> str | None:
-    """The unmasked secret of the request's CSRF cookie, or None when there is none in
-    that form (no cookie, an old masked cookie, CSRF kept in the session): the caller then
-    leaves the token to Django."""
+def cookie_secret(cookies: Mapping[str, str]) -> str | None:
+    """The unmasked secret of the request's CSRF cookie (``cookies``: the request's), or
+    None when there is none in that form (no cookie, an old masked cookie, CSRF kept in
+    the session): the caller then leaves the token to Django."""
     if settings.CSRF_USE_SESSIONS:
         return None
-    secret = request.COOKIES.get(settings.CSRF_COOKIE_NAME, "")
+    secret = cookies.get(settings.CSRF_COOKIE_NAME, "")
     return secret if _SECRET.fullmatch(secret) else None
 
 
@@ -65,6 +70,31 @@ def cookie_options() -> dict[str, Any]:
         "httponly": settings.CSRF_COOKIE_HTTPONLY,
         "samesite": settings.CSRF_COOKIE_SAMESITE,
     }
+
+
+class CookieHeader:
+    """The ``Set-Cookie`` header value ``renew_cookie`` would send, for a caller that
+    answers below Django's responses (the status page's WSGI fast path, ADR 0040): made
+    by Django's own ``set_cookie`` once, then only the secret and the expiry change."""
+
+    def __init__(self, options: dict[str, Any] | None = None) -> None:
+        options = options or cookie_options()
+        response = HttpResponse()
+        response.set_cookie(settings.CSRF_COOKIE_NAME, _PLACEHOLDER, **options)
+        text = response.cookies[settings.CSRF_COOKIE_NAME].OutputString()
+        max_age = options["max_age"]
+        self.max_age = max_age.total_seconds() if hasattr(max_age, "total_seconds") else max_age
+        self._parts = _EXPIRES.sub(f"expires={_PLACEHOLDER}", text).split(_PLACEHOLDER)
+        self._expires: tuple[int, str] = (0, "")
+
+    def value(self, secret: str) -> str:
+        now = int(time.time())
+        if self._expires[0] != now:  # as Django: the expiry from now, to the second
+            self._expires = (now, http_date(now + self.max_age) if self.max_age else "")
+        expires = self._expires[1]
+        if len(self._parts) == 3:
+            return f"{self._parts[0]}{secret}{self._parts[1]}{expires}{self._parts[2]}"
+        return secret.join(self._parts)
 
 
 def renew_cookie(

@@ -1,34 +1,39 @@
-"""The status page a citizen reloads, answered before the middleware stack (ADR 0040).
+"""The status page a citizen reloads, answered before Django (ADR 0040).
 
 ``case_detail`` already serves an unchanged application's page from the worker's page
-cache (ADR 0035); what a hit still cost was Django's whole stack around it: the session
-read, the user read, authentication, two-factor, CSRF, locale, messages, audit and the
-security headers — three round trips and ~4,000 Python calls for a page that is a
-dictionary look-up.
+cache (ADR 0035); what a hit still cost was Django around it: the request handler with
+its signals, the session read, the user read, authentication, two-factor, CSRF, locale,
+messages, audit and the security headers, and the response object — three round trips
+and ~4,000 Python calls for a page that is a dictionary look-up.
 
-This middleware, first in ``MIDDLEWARE``, answers ``GET /basvurularim/<pk>/`` itself
-when the same worker has just served that page through the whole stack to the same
-session, and **one query** shows that nothing the stack decided could come out
-differently now:
+Two parts:
 
-* the session row still exists, is not expired and holds exactly the data the stack
-  saw (logout, a new login, a flash message, a language or two-factor change all
-  change or delete it);
-* the user row still has the password (the session's auth hash is derived from it),
-  the active, staff, superuser and two-factor flags, and the names the stack saw;
-* the case is still that user's, and its change marker names a page in the cache.
+* ``StatusPageFastPath``, a middleware first in ``MIDDLEWARE``, **remembers** a session
+  when the whole stack has just served ``GET /basvurularim/<pk>/`` to it from the page
+  cache: who the user is, the session's data, the response's headers.
+* ``StatusPageApplication`` wraps the WSGI application (``config/wsgi.py``) and
+  **answers** the next reload of that page by that session itself, before Django's
+  handler, when **one query** shows that nothing the stack decided could come out
+  differently now:
+
+  * the session row still exists, is not expired and holds exactly the data the stack
+    saw (logout, a new login, a flash message, a language or two-factor change all
+    change or delete it);
+  * the user row still has the password (the session's auth hash is derived from it),
+    the active, staff, superuser and two-factor flags, and the names the stack saw;
+  * the case is still that user's, and its change marker names a page in the cache.
 
 Anything else — another method, a query string, a message cookie, a different host,
 scheme or language inputs, a session that is due for its idle refresh
-(``SessionIdleRefreshMiddleware``), an unknown session, a missing page — goes through
-the whole stack, which then remembers the session again; so does a request without a
-CSRF cookie (the stack makes one). The response carries the headers the stack's response
-had (security, frame, language, vary) with this request's own masked CSRF token, the
-renewed CSRF cookie (``cinar.core.csrf``, as Django's CSRF middleware sends them) and
-request id.
+(``SessionIdleRefreshMiddleware``), an unknown session, a missing page, a database
+error — goes to Django, whose stack then remembers the session again; so does a request
+without a CSRF cookie (the stack makes one). The answer carries the headers the stack's
+response had (type, security, frame, language, vary) with this request's own masked CSRF
+token, the renewed CSRF cookie (``cinar.core.csrf``, as Django's CSRF middleware sends
+it) and request id.
 
 Only database-backed sessions (``db``, ``cached_db``) can be checked in the same query;
-with any other engine this middleware passes everything through.
+with any other engine nothing is remembered, so nothing is answered.
 ``CINAR_PORTAL_FAST_PATH = False`` turns it off.
 """
 
@@ -39,7 +44,7 @@ import json
 import re
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from importlib import import_module
 from typing import Any
@@ -47,12 +52,13 @@ from typing import Any
 from django.conf import settings
 from django.contrib.messages.storage.cookie import CookieStorage
 from django.contrib.sessions.models import Session
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections
 from django.http import HttpRequest, HttpResponseBase
-from django.urls import reverse
+from django.http.cookie import parse_cookie
+from django.urls import get_script_prefix, reverse
 from django.utils import timezone
 
-from cinar.audit.middleware import request_id
+from cinar.audit.middleware import request_id_of
 from cinar.cases import queries as case_queries
 from cinar.core import csrf
 from cinar.core.db import prepared_cursor
@@ -86,9 +92,6 @@ USER_COLUMNS = (
 #: Sessions remembered per worker; the oldest are forgotten first.
 MAX_REMEMBERED = 5000
 
-#: Headers every ``HttpResponse`` starts with: not replayed.
-DEFAULT_HEADERS = frozenset({("Content-Type", f"text/html; charset={settings.DEFAULT_CHARSET}")})
-
 #: Response headers not replayed: each response has its own.
 OWN_HEADERS = frozenset({"content-length", "date", "x-request-id", "set-cookie"})
 
@@ -116,7 +119,7 @@ _remembering = threading.Lock()
 
 def offer(request: HttpRequest) -> None:
     """Called by ``case_detail`` when it answers through the page cache: if the answer is
-    a 200, the fast path remembers this session for the next reload."""
+    a 200, the middleware remembers this session for the next reload."""
     request.cinar_fast_path = True  # type: ignore[attr-defined]
 
 
@@ -138,7 +141,7 @@ def _normalized(data: dict[str, Any]) -> dict[str, Any]:
 
 
 class StatusPageFastPath:
-    """See the module docstring."""
+    """Remembers the sessions the stack served the status page to (the module docstring)."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
         self.get_response = get_response
@@ -146,51 +149,14 @@ class StatusPageFastPath:
             settings, "CINAR_PORTAL_FAST_PATH", True
         )
         self.refresh_seconds = int(getattr(settings, "CINAR_SESSION_REFRESH_SECONDS", 60))
-        self.csrf_cookie = csrf.cookie_options()
-        self._pattern: re.Pattern[str] | None = None
-        self._sql: tuple[str, str] | None = None  # (marker query, the check around it)
 
     def __call__(self, request: HttpRequest) -> HttpResponseBase:
-        pk = self._match(request)
-        if pk is None:
-            return self.get_response(request)
-        where = self._where(request)
-        response = self._answer(request, pk, where) if where is not None else None
-        if response is not None:
-            return response
         response = self.get_response(request)
-        if where is not None and getattr(request, "cinar_fast_path", False):
-            self._remember(request, response, where)
+        if self.enabled and getattr(request, "cinar_fast_path", False):
+            where = _where(request.META, request.COOKIES)
+            if where is not None and _path_pk(request.META) is not None:
+                self._remember(request, response, where)
         return response
-
-    # --- which requests --------------------------------------------------------------
-
-    def _match(self, request: HttpRequest) -> int | None:
-        if not self.enabled or request.method != "GET" or request.META.get("QUERY_STRING"):
-            return None
-        if self._pattern is None:
-            probe = reverse("portal:case_detail", kwargs={"pk": 918273645})
-            self._pattern = re.compile(re.escape(probe).replace("918273645", r"([0-9]{1,18})"))
-        found = self._pattern.fullmatch(request.path_info)
-        return int(found[1]) if found else None
-
-    def _where(self, request: HttpRequest) -> tuple[Any, ...] | None:
-        """The session and everything else the stack's answer depended on before the
-        view: host, scheme, language inputs. None without a session or with a message
-        cookie."""
-        cookies = request.COOKIES
-        key = cookies.get(settings.SESSION_COOKIE_NAME)
-        if not key or CookieStorage.cookie_name in cookies:
-            return None
-        return (
-            key,
-            request.META.get("HTTP_HOST", ""),
-            request.is_secure(),
-            cookies.get(settings.LANGUAGE_COOKIE_NAME, ""),
-            request.META.get("HTTP_ACCEPT_LANGUAGE", ""),
-        )
-
-    # --- remembering -----------------------------------------------------------------
 
     def _remember(
         self, request: HttpRequest, response: HttpResponseBase, where: tuple[Any, ...]
@@ -206,6 +172,9 @@ class StatusPageFastPath:
             return
         data = _normalized(dict(session.items()))
         refreshed = float(data.get(SESSION_REFRESHED_AT, 0) or 0)
+        headers = [(k, v) for k, v in response.items() if k.lower() not in OWN_HEADERS]
+        if not any(k.lower() == "vary" and "cookie" in v.lower() for k, v in headers):
+            return  # the stack's response always varies on the cookie (CSRF, session)
         seen = _Seen(
             user_id=user.pk,
             user_digest=_digest(tuple(getattr(user, name) for name in USER_COLUMNS)),
@@ -214,23 +183,114 @@ class StatusPageFastPath:
             session_text=None,
             refresh_due=refreshed + self.refresh_seconds,
             language=response.get("Content-Language", ""),
-            headers=[
-                (k, v)
-                for k, v in response.items()
-                if k.lower() not in OWN_HEADERS and (k, v) not in DEFAULT_HEADERS
-            ],
+            headers=headers,
         )
         with _remembering:  # a threaded server may remember two sessions at once
             while len(_seen) >= MAX_REMEMBERED:
                 _seen.pop(next(iter(_seen)))
             _seen[where] = seen
 
-    # --- answering -------------------------------------------------------------------
 
-    def _query(self, marker_sql: str) -> str:
+# --- which requests ---------------------------------------------------------------------
+
+_pattern: re.Pattern[str] | None = None
+
+
+def _path_pk(environ: Mapping[str, Any]) -> int | None:
+    """The case id of a ``GET /basvurularim/<pk>/`` without a query string, else None."""
+    global _pattern
+    if environ.get("REQUEST_METHOD") != "GET" or environ.get("QUERY_STRING"):
+        return None
+    if _pattern is None:
+        probe = reverse("portal:case_detail", kwargs={"pk": 918273645})
+        prefix = get_script_prefix()  # PATH_INFO comes without SCRIPT_NAME
+        probe = "/" + probe[len(prefix) :] if probe.startswith(prefix) else probe
+        _pattern = re.compile(re.escape(probe).replace("918273645", r"([0-9]{1,18})"))
+    found = _pattern.fullmatch(environ.get("PATH_INFO", ""))
+    return int(found[1]) if found else None
+
+
+def _where(environ: Mapping[str, Any], cookies: Mapping[str, str]) -> tuple[Any, ...] | None:
+    """The session and everything else the stack's answer depended on before the view,
+    as the request sent it: host, scheme (and the proxy's scheme header), language
+    inputs. None without a session or with a message cookie."""
+    key = cookies.get(settings.SESSION_COOKIE_NAME)
+    if not key or CookieStorage.cookie_name in cookies:
+        return None
+    proxy = settings.SECURE_PROXY_SSL_HEADER
+    return (
+        key,
+        environ.get("HTTP_HOST", ""),
+        environ.get("wsgi.url_scheme", ""),
+        environ.get(proxy[0]) if proxy else None,
+        cookies.get(settings.LANGUAGE_COOKIE_NAME, ""),
+        environ.get("HTTP_ACCEPT_LANGUAGE", ""),
+    )
+
+
+# --- answering --------------------------------------------------------------------------
+
+#: An answer: the status line, the headers and the body, as WSGI sends them.
+Answer = tuple[str, list[tuple[str, str]], bytes]
+
+
+class StatusPageApplication:
+    """The WSGI application, with the status page's reloads answered before it (the
+    module docstring)."""
+
+    def __init__(self, application: Callable[..., Iterable[bytes]]) -> None:
+        self.application = application
+        self._sql: tuple[str, str] | None = None  # (marker query, the check around it)
+        self._cookie: csrf.CookieHeader | None = None
+
+    def __call__(
+        self, environ: dict[str, Any], start_response: Callable[..., Any]
+    ) -> Iterable[bytes]:
+        answer = self.answer(environ) if _seen else None
+        if answer is None:
+            return self.application(environ, start_response)
+        status, headers, body = answer
+        start_response(status, headers)
+        return [body]
+
+    def answer(self, environ: dict[str, Any]) -> Answer | None:
+        """The fast answer to this request, or None when Django must answer it."""
+        pk = _path_pk(environ)
+        if pk is None:
+            return None
+        cookies = parse_cookie(environ.get("HTTP_COOKIE", ""))
+        where = _where(environ, cookies)
+        if where is None:
+            return None
+        seen = _seen.get(where)
+        if seen is None or time.time() >= seen.refresh_due:
+            return None
+        secret = csrf.cookie_secret(cookies)
+        if secret is None:
+            return None  # no CSRF cookie yet: the stack makes one
+        db = connections[DEFAULT_DB_ALIAS]
+        # The connection's life as Django's handler keeps it (its request_started and
+        # request_finished signals): closed when obsolete (CONN_MAX_AGE) or broken,
+        # opened when needed. A connection inside a transaction is not the handler's
+        # to manage (only a test client's request runs inside one).
+        managed = not db.in_atomic_block
+        if managed:
+            db.close_if_unusable_or_obsolete()
+        try:
+            row = self._check(db, pk, where, seen)
+        except DatabaseError:
+            return None  # Django's handler checks the connection, and answers or fails
+        finally:
+            if managed:
+                db.close_if_unusable_or_obsolete()
+        if row is None:
+            return None  # not (or no longer) this user's: the stack answers 404
+        return self._page(environ, pk, where, seen, secret, row)
+
+    def _query(self, db: Any, marker_sql: str) -> str:
         """The check around ``marker_sql`` (the same text on every request: built once)."""
         if self._sql is None or self._sql[0] != marker_sql:
-            quote = connection.ops.quote_name
+            quote = db.ops.quote_name
             columns = ", ".join(f"u.{quote(c)}" for c in USER_COLUMNS)
             # Only table and column names from the models' meta are formatted in.
             sql = (
@@ -242,28 +302,33 @@ class StatusPageFastPath:
             self._sql = (marker_sql, sql)
         return self._sql[1]
 
-    def _answer(
-        self, request: HttpRequest, pk: int, where: tuple[Any, ...]
-    ) -> HttpResponseBase | None:
-        seen = _seen.get(where)
-        if seen is None or time.time() >= seen.refresh_due:
-            return None
+    def _check(
+        self, db: Any, pk: int, where: tuple[Any, ...], seen: _Seen
+    ) -> tuple[Any, ...] | None:
         marker_sql, marker_params = case_queries.own_marker_sql(pk, seen.user_id)
-        now = connection.ops.adapt_datetimefield_value(timezone.now())
+        now = db.ops.adapt_datetimefield_value(timezone.now())
         with prepared_cursor() as cursor:
             cursor.execute(
-                self._query(marker_sql),
-                [where[0], now, *marker_params, seen.user_id],
+                self._query(db, marker_sql), [where[0], now, *marker_params, seen.user_id]
             )
             row = cursor.fetchone()
-        if row is None:
-            return None  # not (or no longer) this user's: the stack answers 404
+        return None if row is None else tuple(row)
+
+    def _page(
+        self,
+        environ: dict[str, Any],
+        pk: int,
+        where: tuple[Any, ...],
+        seen: _Seen,
+        secret: str,
+        row: tuple[Any, ...],
+    ) -> Answer | None:
         text, user_row, marker_row = (
             row[0],
             row[1 : 1 + len(USER_COLUMNS)],
             row[1 + len(USER_COLUMNS) :],
         )
-        if not self._still_valid(where, seen, text, tuple(user_row)):
+        if not _still_valid(where, seen, text, user_row):
             return None
         own = case_queries.own_marker_from_row(pk, marker_row)
         day = pagecache.today()
@@ -277,28 +342,30 @@ class StatusPageFastPath:
         stored = pagecache.pages.get(key)
         if stored is None:
             return None
-        secret = csrf.cookie_secret(request)
-        if secret is None:
-            return None  # no CSRF cookie yet: the stack makes one
-        response = pagecache.stored_response(stored, csrf.masked_token(secret))
-        for name, value in seen.headers:
-            response[name] = value
-        response["X-Request-ID"] = request_id(request)
-        csrf.renew_cookie(response, secret, self.csrf_cookie)
-        return response
+        if self._cookie is None:
+            self._cookie = csrf.CookieHeader()
+        body = csrf.masked_token(secret).encode().join(stored)
+        headers = [
+            *seen.headers,
+            ("Content-Length", str(len(body))),
+            ("X-Request-ID", request_id_of(environ)),
+            ("Set-Cookie", self._cookie.value(secret)),
+        ]
+        return "200 OK", headers, body
 
-    def _still_valid(
-        self, where: tuple[Any, ...], seen: _Seen, text: str | None, user_row: tuple[Any, ...]
-    ) -> bool:
-        valid = text is not None and _digest(user_row) == seen.user_digest
-        if valid and text != seen.session_text:
-            if seen.session_text is None:
-                store = import_module(settings.SESSION_ENGINE).SessionStore()
-                valid = store.decode(text) == seen.session
-                if valid:
-                    seen.session_text = text
-            else:
-                valid = False
-        if not valid:
-            _seen.pop(where, None)
-        return valid
+
+def _still_valid(
+    where: tuple[Any, ...], seen: _Seen, text: str | None, user_row: tuple[Any, ...]
+) -> bool:
+    valid = text is not None and _digest(user_row) == seen.user_digest
+    if valid and text != seen.session_text:
+        if seen.session_text is None:
+            store = import_module(settings.SESSION_ENGINE).SessionStore()
+            valid = store.decode(text) == seen.session
+            if valid:
+                seen.session_text = text
+        else:
+            valid = False
+    if not valid:
+        _seen.pop(where, None)
+    return valid

@@ -3,6 +3,8 @@ it is masked anew each time."""
 
 from __future__ import annotations
 
+import re
+
 from django.http import HttpResponse
 from django.middleware.csrf import CsrfViewMiddleware, get_token
 from django.test import RequestFactory
@@ -42,16 +44,14 @@ def test_each_token_has_a_fresh_mask_over_the_allowed_characters():
     assert {c for t in tokens for c in t[: csrf.SECRET_LENGTH]} == set(csrf.ALLOWED)
 
 
-def test_only_an_unmasked_cookie_secret_is_used():
-    factory = RequestFactory()
+def test_only_an_unmasked_cookie_secret_is_used(settings):
     secret = _secret()
-    request = factory.get("/")
-    request.COOKIES["csrftoken"] = secret
-    assert csrf.cookie_secret(request) == secret
+    assert csrf.cookie_secret({"csrftoken": secret}) == secret
+    assert csrf.cookie_secret({}) is None
     for bad in ("", "short", secret[:-1] + "!", csrf.masked_token(secret)):
-        request = factory.get("/")
-        request.COOKIES["csrftoken"] = bad
-        assert csrf.cookie_secret(request) is None, bad
+        assert csrf.cookie_secret({"csrftoken": bad}) is None, bad
+    settings.CSRF_USE_SESSIONS = True  # the secret is in the session, not a cookie
+    assert csrf.cookie_secret({"csrftoken": secret}) is None
 
 
 def test_the_renewed_cookie_is_djangos(settings):
@@ -69,3 +69,20 @@ def test_the_renewed_cookie_is_djangos(settings):
     for attribute in ("max-age", "path", "domain", "secure", "httponly", "samesite"):
         assert mine[attribute] == django[attribute], attribute
     assert ours["Vary"] == theirs["Vary"]
+
+
+def test_the_cookie_header_is_the_renewed_cookie(settings):
+    secret = _secret()
+    ours = csrf.CookieHeader().value(secret)
+    response = HttpResponse()
+    csrf.renew_cookie(response, secret)
+    django = response.cookies["csrftoken"].OutputString()
+    assert ours.startswith(f"csrftoken={secret}; ")
+
+    def without_expiry(text):
+        return re.sub(r"expires=[^;]*", "", text)
+
+    assert without_expiry(ours) == without_expiry(django)
+    assert re.search(r"expires=\w{3}, \d\d \w{3} \d{4} \d\d:\d\d:\d\d GMT", ours)
+    settings.CSRF_COOKIE_AGE = None  # a browser-session cookie has no expiry
+    assert "expires" not in csrf.CookieHeader().value(secret).lower()

@@ -1,16 +1,23 @@
 """The status page's fast path (ADR 0040): a reload of an unchanged page by the same
-session is answered with one query before the middleware stack, and everything the
-stack would have decided differently sends the request through the stack again."""
+session is answered with one query before Django, and everything the stack would have
+decided differently sends the request through the stack again.
+
+The clients here serve requests as ``config/wsgi.py`` does: the WSGI fast path first
+(``StatusPageApplication.answer``), Django's handler when it does not answer."""
 
 from __future__ import annotations
 
 import re
+import time
 from datetime import timedelta
 
 import pytest
 from django.contrib.sessions.models import Session
-from django.db import connection
-from django.test import Client, override_settings
+from django.core.handlers.wsgi import WSGIRequest
+from django.db import DEFAULT_DB_ALIAS, OperationalError, connection, connections
+from django.http import HttpResponse
+from django.test import Client as DjangoClient
+from django.test import RequestFactory, override_settings
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
@@ -25,6 +32,40 @@ pytestmark = pytest.mark.django_db
 
 FAST_QUERY = "s.session_data FROM"  # the fast path's check (the stack reads sessions by ORM)
 TOKEN = re.compile(r"\b[A-Za-z0-9]{64}\b")  # masked CSRF tokens
+
+
+class _FastFirst:
+    """A test client's handler behind the fast path: the WSGI answer, turned into a
+    response for the test client, or Django's answer."""
+
+    def __init__(self, handler):
+        self.handler = handler
+        self.application = fastpath.StatusPageApplication(handler)
+
+    def __call__(self, environ):
+        answer = self.application.answer(environ)
+        if answer is None:
+            return self.handler(environ)
+        status, headers, body = answer
+        response = HttpResponse(body, status=int(status.split()[0]))
+        response.wsgi_request = WSGIRequest(environ)  # as the test client's handler sets
+        for name, value in headers:
+            if name == "Set-Cookie":
+                response.cookies.load(value)
+            else:
+                response[name] = value
+        return response
+
+
+class Client(DjangoClient):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.handler = _FastFirst(self.handler)
+
+
+@pytest.fixture
+def client():
+    return Client()
 
 
 def _url(case):
@@ -228,3 +269,109 @@ def test_the_fast_path_can_be_turned_off(people):
     for _ in range(3):
         response, fast = _get(client, case)
         assert response.status_code == 200 and not fast
+
+
+# --- the WSGI application ----------------------------------------------------------------
+
+
+def _environ(client, case, **extra):
+    """The WSGI environ of ``client``'s next GET of the page, as a server builds it."""
+    cookies = "; ".join(f"{m.key}={m.coded_value}" for m in client.cookies.values())
+    return {**RequestFactory().get(_url(case)).environ, "HTTP_COOKIE": cookies, **extra}
+
+
+def test_the_wsgi_application_answers_a_reload_and_passes_everything_else_on(client, remembered):
+    case = remembered
+    passed_on = []
+
+    def django(environ, start_response):
+        passed_on.append(environ)
+        start_response("204 No Content", [])
+        return [b""]
+
+    application = fastpath.StatusPageApplication(django)
+    started = []
+    body = b"".join(application(_environ(client, case), lambda *a: started.append(a)))
+    assert passed_on == []
+    (status, headers), headers_by_name = started[0], dict(started[0][1])
+    assert status == "200 OK"
+    assert case.tracking_code_display in body.decode()
+    assert headers_by_name["Content-Length"] == str(len(body))
+    assert headers_by_name["Content-Type"] == "text/html; charset=utf-8"
+    assert headers_by_name["X-Frame-Options"] == "DENY"
+    assert headers_by_name["Set-Cookie"].startswith(
+        f"csrftoken={client.cookies['csrftoken'].value}; "
+    )
+    assert [name for name, _ in headers].count("Set-Cookie") == 1
+    for other in (
+        {"QUERY_STRING": "x=1"},
+        {"REQUEST_METHOD": "POST"},
+        {"REQUEST_METHOD": "HEAD"},
+        {"PATH_INFO": "/basvurularim/"},
+        {"PATH_INFO": _url(case) + "x"},
+        {"HTTP_HOST": "other.example"},
+        {"wsgi.url_scheme": "https"},
+        {"HTTP_COOKIE": ""},
+    ):
+        started.clear()
+        assert (
+            b"".join(application(_environ(client, case, **other), lambda *a: started.append(a)))
+            == b""
+        )
+        assert started[0][0] == "204 No Content", other
+    assert len(passed_on) == 8
+
+
+def test_a_database_error_leaves_the_answer_to_django(client, monkeypatch, remembered):
+    case = remembered
+
+    def broken(*args, **kwargs):
+        raise OperationalError("server closed the connection unexpectedly")
+
+    monkeypatch.setattr(fastpath.StatusPageApplication, "_check", broken)
+    response, fast = _get(client, case)
+    assert response.status_code == 200 and not fast
+    assert case.tracking_code_display in response.content.decode()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_outside_a_transaction_the_connection_lives_as_djangos_handler_keeps_it(
+    client, people, monkeypatch
+):
+    """At the WSGI layer no handler's signals run: the fast path closes an obsolete or
+    broken connection before its query and, as after any request, once it has answered."""
+    case = submit(people.a)
+    client.force_login(people.a)
+    _warm(client, case)
+    application = fastpath.StatusPageApplication(None)
+    assert not connection.in_atomic_block
+    db = connections[DEFAULT_DB_ALIAS]
+    closes = []
+    close = db.close
+    monkeypatch.setattr(db, "close", lambda: (closes.append(1), close())[1])
+    # (SQLite's in-memory test database never really closes: only PostgreSQL shows the
+    # new connection objects.)
+    on_postgresql = connection.vendor == "postgresql"
+    # CONN_MAX_AGE > 0: the connection stays open between answers...
+    monkeypatch.setitem(db.settings_dict, "CONN_MAX_AGE", 60)
+    db.close()
+    db.ensure_connection()
+    db.close_at = time.monotonic() + 60  # as connect() sets it (SQLite's was kept open)
+    kept, closes[:] = db.connection, []
+    for _ in range(2):
+        assert application.answer(_environ(client, case)) is not None
+    assert closes == [] and db.connection is kept
+    # ...until it is older than CONN_MAX_AGE: closed before the next query.
+    db.close_at = time.monotonic() - 1
+    assert application.answer(_environ(client, case)) is not None
+    assert closes
+    if on_postgresql:
+        assert db.connection is not None and db.connection is not kept
+    # CONN_MAX_AGE = 0: a connection for each answer, closed after it.
+    monkeypatch.setitem(db.settings_dict, "CONN_MAX_AGE", 0)
+    db.close()
+    closes.clear()
+    assert application.answer(_environ(client, case)) is not None
+    assert closes
+    if on_postgresql:
+        assert db.connection is None
