@@ -2,61 +2,135 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
+import datetime as dt
+import functools
+import hashlib
+import re
+import time
+import weakref
+from collections.abc import Sequence
 from typing import Any
 
 from django.conf import settings
-from django.db import DEFAULT_DB_ALIAS, connections
-from django.db.backends.utils import CursorDebugWrapper, CursorWrapper
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, OperationalError, connections
+
+#: PostgreSQL type OIDs read as Python values; every other column comes back as its text.
+_INTEGERS = frozenset({20, 21, 23})  # int8, int2, int4
+_BOOLEAN = 16
+_TUPLES_OK = 2  # libpq's PGRES_TUPLES_OK
+_COMMAND_OK = 1  # libpq's PGRES_COMMAND_OK
+_NO_SUCH_STATEMENT = b"26000"  # SQLSTATE invalid_sql_statement_name
+
+#: The statements prepared on each open psycopg connection (forgotten with it).
+_prepared: weakref.WeakKeyDictionary[Any, set[bytes]] = weakref.WeakKeyDictionary()
 
 
-@contextmanager
-def prepared_cursor() -> Iterator[Any]:
-    """A cursor whose statements PostgreSQL plans once per connection.
+def prepared_row(sql: str, params: Sequence[Any]) -> tuple[Any, ...] | None:
+    """The first row of ``sql`` (Django's ``%s`` placeholders) with ``params``, or None;
+    for a short, many-joined statement run on every request (the status page's check,
+    ADR 0040/0041).
 
-    Django's PostgreSQL cursors bind parameters on the client, so every statement is
-    planned anew; for a short, many-joined query run on every request (the status page's
-    check, ADR 0040) planning costs several times its execution. This cursor binds on
-    the server, and psycopg prepares each statement it runs the first time on that
-    connection. Django's own cursors never prepare (they bind on the client), so the
-    rest of the application is unchanged. It is Django's cursor wrapper around it:
-    errors are Django's, and queries are logged as any other.
+    On PostgreSQL it runs below Django's and psycopg's cursors, on the connection's
+    libpq handle: PostgreSQL plans it once per connection (a prepared statement; Django
+    binds parameters on the client, so every statement of its own is planned anew), and
+    none of the cursor layers' per-call work is done — for such a statement those cost
+    more client CPU than the database's answer. Parameters go as text; integer and
+    boolean columns come back as ``int`` and ``bool``, every other column as its text
+    (``str``), NULL as None. Errors are Django's ``DatabaseError``s and mark the
+    connection for Django's usual check; with ``DEBUG`` (or a test capturing queries) the
+    statement is logged as Django logs its own. Behind PgBouncer in transaction mode
+    before 1.21 prepared statements break: ``DATABASE_PREPARED_STATEMENTS = False`` sends
+    the statement unprepared (docs/operations.md).
 
-    Behind PgBouncer in transaction mode, prepared statements need PgBouncer ≥ 1.21 with
-    ``max_prepared_statements``; ``DATABASE_PREPARED_STATEMENTS = False`` turns this off
-    (docs/operations.md). On other databases it is the ordinary cursor.
+    On other databases it is Django's cursor: the same row, typed by that database.
     """
-    db = connections[DEFAULT_DB_ALIAS]  # once: each use of the ``connection`` proxy costs
-    if db.vendor != "postgresql" or not getattr(settings, "DATABASE_PREPARED_STATEMENTS", True):
+    db = connections[DEFAULT_DB_ALIAS]
+    if db.vendor != "postgresql":
         with db.cursor() as cursor:
-            yield cursor
-        return
-    import psycopg
-
+            cursor.execute(sql, params)
+            row = cursor.fetchone()
+        return None if row is None else tuple(row)
     db.ensure_connection()
-    raw_connection = db.connection
-    if raw_connection.prepare_threshold is None and not db.settings_dict.get("OPTIONS", {}).get(
-        "server_side_binding"
-    ):
-        # Django's default: never prepare. Its client-binding cursors cannot prepare
-        # anyway, so this changes only cursors like this one.
-        raw_connection.prepare_threshold = 0
-    raw = psycopg.Cursor(raw_connection)
-    wrapped = _LoggedAsWritten(raw, db) if db.queries_logged else CursorWrapper(raw, db)
-    with wrapped as cursor:
-        yield cursor
+    started = time.monotonic()
+    name, text = _statement(sql)
+    raw = db.connection
+    values = [None if p is None else _as_text(p) for p in params]
+    try:
+        result = _run(raw, name, text, values)
+    except DatabaseError:
+        db.errors_occurred = True
+        raise
+    if db.queries_logged:
+        db.queries_log.append({"sql": sql, "time": f"{time.monotonic() - started:.3f}"})
+    if result.ntuples == 0:
+        return None
+    return tuple(_value(result, i) for i in range(result.nfields))
 
 
-class _LoggedAsWritten(CursorDebugWrapper):
-    """Logs the statement as written (with its placeholders): psycopg keeps no text of
-    a prepared statement's last execution for Django to log."""
+def _run(raw: Any, name: bytes, text: bytes, values: list[bytes | None]) -> Any:
+    pgconn = raw.pgconn
+    if not getattr(settings, "DATABASE_PREPARED_STATEMENTS", True):
+        return _checked(pgconn, pgconn.exec_params(text, values))
+    names = _prepared.get(raw)
+    if names is None:
+        names = _prepared[raw] = set()
+    if name not in names:
+        _checked(pgconn, pgconn.prepare(name, text), _COMMAND_OK)
+        names.add(name)
+    try:
+        return _checked(pgconn, pgconn.exec_prepared(name, values))
+    except _Missing:
+        names.discard(name)  # the server forgot it (e.g. DISCARD ALL): prepared again next time
+        raise
 
-    def debug_sql(
-        self,
-        sql: Any = None,
-        params: Any = None,
-        use_last_executed_query: bool = False,
-        many: bool = False,
-    ) -> Any:
-        return super().debug_sql(sql, params, use_last_executed_query=False, many=many)
+
+class _Missing(OperationalError):
+    """A prepared statement the server no longer has."""
+
+
+def _checked(pgconn: Any, result: Any, ok: int = _TUPLES_OK) -> Any:
+    if result.status == ok:
+        return result
+    message = (result.error_message or pgconn.error_message or b"").decode(errors="replace")
+    if result.error_field(_SQLSTATE) == _NO_SUCH_STATEMENT:
+        raise _Missing(message.strip())
+    raise OperationalError(message.strip() or "the database did not answer")
+
+
+_SQLSTATE = ord("C")  # libpq's PG_DIAG_SQLSTATE
+
+
+@functools.cache
+def _statement(sql: str) -> tuple[bytes, bytes]:
+    """A name for ``sql`` and its text with PostgreSQL's ``$n`` placeholders."""
+    count = 0
+
+    def placeholder(found: re.Match[str]) -> str:
+        nonlocal count
+        if found[0] == "%%":
+            return "%"
+        count += 1
+        return f"${count}"
+
+    text = re.sub(r"%%|%s", placeholder, sql)
+    return f"cinar_{hashlib.sha256(sql.encode()).hexdigest()[:24]}".encode(), text.encode()
+
+
+def _as_text(value: Any) -> bytes:
+    if isinstance(value, bool):
+        return b"t" if value else b"f"
+    if isinstance(value, dt.datetime | dt.date):
+        return value.isoformat().encode()
+    return str(value).encode()
+
+
+def _value(result: Any, column: int) -> Any:
+    value = result.get_value(0, column)
+    if value is None:
+        return None
+    kind = result.ftype(column)
+    if kind in _INTEGERS:
+        return int(value)
+    if kind == _BOOLEAN:
+        return value == b"t"
+    return value.decode()

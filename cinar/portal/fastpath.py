@@ -61,7 +61,7 @@ from django.utils import timezone
 from cinar.audit.middleware import request_id_of
 from cinar.cases import queries as case_queries
 from cinar.core import csrf
-from cinar.core.db import prepared_cursor
+from cinar.core.db import prepared_row
 from cinar.identity.middleware import SESSION_REFRESHED_AT
 from cinar.identity.models import User
 
@@ -307,12 +307,9 @@ class StatusPageApplication:
     ) -> tuple[Any, ...] | None:
         marker_sql, marker_params = case_queries.own_marker_sql(pk, seen.user_id)
         now = db.ops.adapt_datetimefield_value(timezone.now())
-        with prepared_cursor() as cursor:
-            cursor.execute(
-                self._query(db, marker_sql), [where[0], now, *marker_params, seen.user_id]
-            )
-            row = cursor.fetchone()
-        return None if row is None else tuple(row)
+        return prepared_row(
+            self._query(db, marker_sql), [where[0], now, *marker_params, seen.user_id]
+        )
 
     def _page(
         self,

@@ -100,7 +100,7 @@ DATABASES = {
         conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 60),
     )
 }
-# A few hot, many-joined queries run through cinar.core.db.prepared_cursor, which has
+# A few hot, many-joined queries run through cinar.core.db.prepared_row, which has
 # PostgreSQL plan them once per connection. Off for PgBouncer in transaction mode before
 # 1.21 (docs/operations.md).
 DATABASE_PREPARED_STATEMENTS = env_bool("DATABASE_PREPARED_STATEMENTS", True)

@@ -1,17 +1,24 @@
-"""``prepared_cursor``: PostgreSQL plans its statements once per connection; Django's own
-cursors are left as they were."""
+"""``prepared_row``: the first row of a hot statement, typed as Django's cursor types it
+for integers, booleans and text; on PostgreSQL prepared once per connection, below the
+cursor layers, with errors and query logging as Django's."""
 
 from __future__ import annotations
 
 import pytest
-from django.db import connection
+from django.contrib.sessions.backends.db import SessionStore
+from django.db import DatabaseError, OperationalError, connection, transaction
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
-from cinar.core.db import prepared_cursor
+from cinar.core import db as core_db
+from cinar.core.db import prepared_row
 
 pytestmark = pytest.mark.django_db
 
-STATEMENT = "SELECT %s * 2 AS cinar_prepared_probe"
+STATEMENT = "SELECT %s * 2 AS cinar_prepared_probe, %s, %s, %s, 'a%%b'"
+on_postgresql = pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="PostgreSQL prepares statements"
+)
 
 
 def _prepared() -> list[str]:
@@ -20,30 +27,69 @@ def _prepared() -> list[str]:
         return [row[0] for row in cursor.fetchall()]
 
 
-def test_results_and_logging_are_those_of_an_ordinary_cursor():
-    with CaptureQueriesContext(connection) as queries, prepared_cursor() as cursor:
-        cursor.execute(STATEMENT, [21])
-        assert cursor.fetchone()[0] == 42
-    assert queries[0]["sql"].startswith("SELECT")
+def _ordinary(sql, params):
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return tuple(cursor.fetchone())
+
+
+def test_the_row_is_the_one_djangos_cursor_reads_and_it_is_logged():
+    params = [21, "Çınar", None, "x"]
+    with CaptureQueriesContext(connection) as queries:
+        row = prepared_row(STATEMENT, params)
+    assert row == _ordinary(STATEMENT, params) == (42, "Çınar", None, "x", "a%b")
     assert "cinar_prepared_probe" in queries[0]["sql"]
+    assert prepared_row("SELECT 1 WHERE 1 = %s", [2]) is None
 
 
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL prepares statements")
-def test_postgresql_prepares_its_statements_and_nothing_else():
+def test_booleans_and_times_go_and_come_back():
+    store = SessionStore()
+    store["probe"] = 1
+    store.create()
+    row = prepared_row(
+        "SELECT expire_date > %s, expire_date < %s, session_key = %s FROM django_session "
+        "WHERE session_key = %s",
+        [timezone.now(), timezone.now(), store.session_key, store.session_key],
+    )
+    assert row is not None
+    assert [bool(v) for v in row] == [True, False, True]
+
+
+@on_postgresql
+def test_postgresql_prepares_each_statement_once_per_connection_and_nothing_else():
     for n in range(3):
-        with prepared_cursor() as cursor:
-            cursor.execute(STATEMENT, [n])
-            assert cursor.fetchone()[0] == 2 * n
+        assert prepared_row(STATEMENT, [n, "", None, ""])[0] == 2 * n
     with connection.cursor() as cursor:  # Django's own cursor, client-side binding
         cursor.execute("SELECT %s::int AS cinar_unprepared_probe", [1])
     prepared = " ".join(_prepared())
     assert prepared.count("cinar_prepared_probe") == 1
+    assert "$1 * 2" in prepared
     assert "cinar_unprepared_probe" not in prepared
 
 
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL prepares statements")
-def test_the_setting_turns_it_off(settings):
+@on_postgresql
+def test_a_statement_the_server_forgot_is_prepared_again():
+    prepared_row(STATEMENT, [1, "", None, ""])
+    with connection.cursor() as cursor:
+        cursor.execute("DEALLOCATE ALL")
+    with pytest.raises(OperationalError), transaction.atomic():  # (a savepoint)
+        prepared_row(STATEMENT, [1, "", None, ""])
+    assert prepared_row(STATEMENT, [2, "", None, ""])[0] == 4
+
+
+@on_postgresql
+def test_errors_are_djangos_and_mark_the_connection():
+    connection.errors_occurred = False
+    with pytest.raises(DatabaseError, match="cinar_no_such_table"), transaction.atomic():
+        prepared_row("SELECT * FROM cinar_no_such_table WHERE 1 = %s", [1])
+    assert connection.errors_occurred
+    connection.errors_occurred = False
+
+
+@on_postgresql
+def test_the_setting_turns_preparing_off(settings):
     settings.DATABASE_PREPARED_STATEMENTS = False
-    with prepared_cursor() as cursor:
-        cursor.execute("SELECT %s::int AS cinar_never_prepared", [1])
+    sql = "SELECT %s::int AS cinar_never_prepared"
+    assert prepared_row(sql, [1]) == (1,)
     assert "cinar_never_prepared" not in " ".join(_prepared())
+    assert core_db._statement(sql)[0] not in core_db._prepared.get(connection.connection, set())
