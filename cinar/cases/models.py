@@ -42,8 +42,14 @@ class Case(models.Model):
     """One application: who, which service, through which channel, what they asked."""
 
     tracking_code = models.CharField(_("tracking code"), max_length=11, unique=True)
+    # ``service`` and ``responsible_unit`` lead an index in ``Meta.indexes``, which answers
+    # every look-up by them: an index of their own would only slow down each insert.
     service = models.ForeignKey(
-        "catalog.Service", verbose_name=_("service"), on_delete=models.PROTECT, related_name="+"
+        "catalog.Service",
+        verbose_name=_("service"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
     )
     channel = models.CharField(_("channel"), max_length=30, choices=Channel.choices)
     language = models.CharField(_("language"), max_length=8, default="tr")
@@ -91,6 +97,7 @@ class Case(models.Model):
         verbose_name=_("responsible unit"),
         on_delete=models.PROTECT,
         related_name="+",
+        db_index=False,
     )
     process_instance = models.ForeignKey(
         "workflow.ProcessInstance",

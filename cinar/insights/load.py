@@ -78,9 +78,9 @@ DAY = 86400.0
 BULK_INDEX_THRESHOLD = 10_000
 EVENTS_PER_CASE = 10  # about what the plans make (the demo processes)
 # Rebuild the indexes while the events already there are fewer than this many times the
-# events the load adds: maintaining 44 indexes row by row costs about 2.3 times a rebuild
-# per row, and a rebuild costs the rows already there too (ADR 0034, "Speed": 100k cases
-# into 100k, 42 s row by row, 38 s with the rebuild).
+# events the load adds: maintaining the secondary indexes (44 when measured) row by row
+# costs about 2.3 times a rebuild per row, and a rebuild costs the rows already there too
+# (ADR 0034, "Speed": 100k cases into 100k, 42 s row by row, 38 s with the rebuild).
 REBUILD_RATIO = 1.5
 # Session settings of a bulk index rebuild: the sorts in memory (1M cases: 11M events)
 # and PostgreSQL's own parallel build (the leader and two workers per index).

@@ -132,12 +132,13 @@ class ProcessInstance(models.Model):
         _("status"), max_length=16, choices=InstanceStatus.choices, default=InstanceStatus.RUNNING
     )
     business_key = models.CharField(_("business key"), max_length=255, blank=True)
-    started_by = models.ForeignKey(
+    started_by = models.ForeignKey(  # leads workflow_inst_starter_idx: no index of its own
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
         null=True,
         blank=True,
         related_name="+",
+        db_index=False,
     )
     started_at = models.DateTimeField(_("started at"), default=timezone.now)
     ended_at = models.DateTimeField(_("ended at"), null=True, blank=True)
@@ -276,8 +277,8 @@ class WorkItem(models.Model):
     queue (``candidate_unit`` and/or ``candidate_role``); ``unit`` is the unit answerable
     for the item (its managers see it, escalation climbs from it)."""
 
-    instance = models.ForeignKey(
-        ProcessInstance, on_delete=models.PROTECT, related_name="work_items"
+    instance = models.ForeignKey(  # leads workflow_item_task_idx: no index of its own
+        ProcessInstance, on_delete=models.PROTECT, related_name="work_items", db_index=False
     )
     task_id = models.UUIDField(_("engine task id"))
     element_id = models.CharField(_("BPMN task id"), max_length=255)
