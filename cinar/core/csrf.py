@@ -19,8 +19,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from django.conf import settings
-from django.http import HttpResponse, HttpResponseBase
-from django.utils.cache import patch_vary_headers
+from django.http import HttpResponse
 from django.utils.http import http_date
 
 #: As ``django.middleware.csrf``: the secret's and the mask's characters, and the
@@ -73,8 +72,9 @@ def cookie_options() -> dict[str, Any]:
 
 
 class CookieHeader:
-    """The ``Set-Cookie`` header value ``renew_cookie`` would send, for a caller that
-    answers below Django's responses (the status page's WSGI fast path, ADR 0040): made
+    """The ``Set-Cookie`` header value with which Django's CSRF middleware renews the
+    cookie whenever a response used the token (its expiry moves on), for a caller that
+    answers below Django's responses (the status page's WSGI fast path, ADR 0041): made
     by Django's own ``set_cookie`` once, then only the secret and the expiry change."""
 
     def __init__(self, options: dict[str, Any] | None = None) -> None:
@@ -95,13 +95,3 @@ class CookieHeader:
         if len(self._parts) == 3:
             return f"{self._parts[0]}{secret}{self._parts[1]}{expires}{self._parts[2]}"
         return secret.join(self._parts)
-
-
-def renew_cookie(
-    response: HttpResponseBase, secret: str, options: dict[str, Any] | None = None
-) -> None:
-    """Send the CSRF cookie again, as Django's CSRF middleware does whenever a response
-    used the token (it renews the cookie's expiry); ``options`` as ``cookie_options()``."""
-    response.set_cookie(settings.CSRF_COOKIE_NAME, secret, **(options or cookie_options()))
-    if "cookie" not in response.get("Vary", "").lower():
-        patch_vary_headers(response, ("Cookie",))

@@ -27,8 +27,8 @@ _prepared: weakref.WeakKeyDictionary[Any, set[bytes]] = weakref.WeakKeyDictionar
 
 def prepared_row(sql: str, params: Sequence[Any]) -> tuple[Any, ...] | None:
     """The first row of ``sql`` (Django's ``%s`` placeholders) with ``params``, or None;
-    for a short, many-joined statement run on every request (the status page's check,
-    ADR 0040/0041).
+    for a short, many-joined, read-only statement run on every request (the status
+    page's check, ADR 0040/0041).
 
     On PostgreSQL it runs below Django's and psycopg's cursors, on the connection's
     libpq handle: PostgreSQL plans it once per connection (a prepared statement; Django
@@ -41,6 +41,10 @@ def prepared_row(sql: str, params: Sequence[Any]) -> tuple[Any, ...] | None:
     statement is logged as Django logs its own. Behind PgBouncer in transaction mode
     before 1.21 prepared statements break: ``DATABASE_PREPARED_STATEMENTS = False`` sends
     the statement unprepared (docs/operations.md).
+
+    Read-only, because psycopg does not see it: in a transaction that psycopg has not
+    yet begun on the server (it sends ``BEGIN`` with its first statement), the statement
+    runs on its own.
 
     On other databases it is Django's cursor: the same row, typed by that database.
     """
