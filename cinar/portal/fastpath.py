@@ -212,8 +212,9 @@ def _path_pk(environ: Mapping[str, Any]) -> int | None:
 
 def _where(environ: Mapping[str, Any], cookies: Mapping[str, str]) -> tuple[Any, ...] | None:
     """The session and everything else the stack's answer depended on before the view,
-    as the request sent it: host, scheme (and the proxy's scheme header), language
-    inputs. None without a session or with a message cookie."""
+    as the request sent it: host (and the proxy's host and port headers when Django
+    reads them), scheme (and the proxy's scheme header), language inputs. None without a
+    session or with a message cookie."""
     key = cookies.get(settings.SESSION_COOKIE_NAME)
     if not key or CookieStorage.cookie_name in cookies:
         return None
@@ -221,6 +222,8 @@ def _where(environ: Mapping[str, Any], cookies: Mapping[str, str]) -> tuple[Any,
     return (
         key,
         environ.get("HTTP_HOST", ""),
+        environ.get("HTTP_X_FORWARDED_HOST") if settings.USE_X_FORWARDED_HOST else None,
+        environ.get("HTTP_X_FORWARDED_PORT") if settings.USE_X_FORWARDED_PORT else None,
         environ.get("wsgi.url_scheme", ""),
         environ.get(proxy[0]) if proxy else None,
         cookies.get(settings.LANGUAGE_COOKIE_NAME, ""),

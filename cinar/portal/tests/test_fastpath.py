@@ -80,10 +80,10 @@ def _get(client, case, **extra):
     return response, fast
 
 
-def _warm(client, case):
+def _warm(client, case, **extra):
     """A view through the stack: it stores the page, and the fast path remembers the
     session."""
-    response, fast = _get(client, case)
+    response, fast = _get(client, case, **extra)
     assert response.status_code == 200 and not fast
 
 
@@ -320,6 +320,22 @@ def test_the_wsgi_application_answers_a_reload_and_passes_everything_else_on(cli
         )
         assert started[0][0] == "204 No Content", other
     assert len(passed_on) == 8
+
+
+def test_the_proxys_host_and_scheme_headers_are_part_of_what_was_judged(client, settings, people):
+    """Behind a proxy Django reads the host and scheme from its headers (and refuses a
+    host not in ALLOWED_HOSTS): a reload with other values goes to Django."""
+    settings.USE_X_FORWARDED_HOST = True
+    settings.SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    case = submit(people.a)
+    client.force_login(people.a)
+    proxy = {"HTTP_X_FORWARDED_HOST": "testserver", "HTTP_X_FORWARDED_PROTO": "http"}
+    _warm(client, case, **proxy)
+    assert _get(client, case, **proxy)[1]
+    response, fast = _get(client, case, **{**proxy, "HTTP_X_FORWARDED_HOST": "evil.example"})
+    assert response.status_code == 400 and not fast  # DisallowedHost, from Django
+    response, fast = _get(client, case, **{**proxy, "HTTP_X_FORWARDED_PROTO": "https"})
+    assert not fast
 
 
 def test_a_database_error_leaves_the_answer_to_django(client, monkeypatch, remembered):
