@@ -326,10 +326,14 @@ def _marker_sql() -> str:
         # One short value instead of fourteen columns to send and parse: the marker
         # only has to change when one of them does.
         changing = f"md5(ROW({changing})::text)"
+    # The case is found by its primary key alone, and its applicant is returned rather
+    # than filtered on: given "id = … AND applicant_id = …", a plan made while the table
+    # was small (a prepared statement's plan lives as long as its connection) may read
+    # the applicant's index and filter by id — every application of that citizen.
     return (
         f"SELECT {changing}, "  # noqa: S608
         f"CASE WHEN c.status IN ({statuses}) AND c.due_at < CURRENT_TIMESTAMP "
-        "THEN 1 ELSE 0 END "
+        "THEN 1 ELSE 0 END, c.applicant_id "
         f"FROM {case} c JOIN {service} s ON s.id = c.service_id WHERE c.id = %s"
     )
 
@@ -342,30 +346,31 @@ class OwnMarker(NamedTuple):
     overdue: bool
 
 
-def own_marker_sql(pk: int, applicant_id: int | None = None) -> tuple[str, list[Any]]:
-    """The marker query of case ``pk`` (of ``applicant_id``'s only, when given) and its
-    parameters, for a caller that reads more in the same round trip (as a subquery);
-    ``own_marker_from_row`` turns its row into the marker."""
-    sql = _marker_sql()
-    params: list[Any] = [*OPEN_STATUSES, int(pk)]
-    if applicant_id is not None:
-        sql, params = sql + " AND c.applicant_id = %s", [*params, int(applicant_id)]
-    return sql, params
+def own_marker_sql(pk: int) -> tuple[str, list[Any]]:
+    """The marker query of case ``pk`` and its parameters, for a caller that reads more in
+    the same round trip (as a subquery); ``own_marker_from_row`` turns its row into the
+    marker, and checks whose case it is."""
+    return _marker_sql(), [*OPEN_STATUSES, int(pk)]
 
 
-def own_marker_from_row(pk: int, row: Sequence[Any]) -> OwnMarker:
-    """The marker of a row of ``own_marker_sql``."""
+def own_marker_from_row(
+    pk: int, row: Sequence[Any], applicant_id: int | None = None
+) -> OwnMarker | None:
+    """The marker of a row of ``own_marker_sql``; None when ``applicant_id`` is given and
+    the case is not that user's."""
     values = tuple(row)
-    digest = hashlib.sha256(repr(values).encode()).hexdigest()[:24]
-    return OwnMarker(pk=pk, marker=digest, overdue=bool(values[-1]))
+    if applicant_id is not None and values[-1] != applicant_id:
+        return None
+    digest = hashlib.sha256(repr(values[:-1]).encode()).hexdigest()[:24]
+    return OwnMarker(pk=pk, marker=digest, overdue=bool(values[-2]))
 
 
 def _marker_row(pk: int, applicant_id: int | None = None) -> OwnMarker | None:
-    sql, params = own_marker_sql(pk, applicant_id)
+    sql, params = own_marker_sql(pk)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         row = cursor.fetchone()
-    return None if row is None else own_marker_from_row(pk, row)
+    return None if row is None else own_marker_from_row(pk, row, applicant_id)
 
 
 def case_change_marker(*, case: Case) -> str:

@@ -287,7 +287,7 @@ class StatusPageApplication:
             if managed:
                 db.close_if_unusable_or_obsolete()
         if row is None:
-            return None  # not (or no longer) this user's: the stack answers 404
+            return None  # no such case (or user): the stack answers 404
         return self._page(environ, pk, where, seen, secret, row)
 
     def _query(self, db: Any, marker_sql: str) -> str:
@@ -308,7 +308,7 @@ class StatusPageApplication:
     def _check(
         self, db: Any, pk: int, where: tuple[Any, ...], seen: _Seen
     ) -> tuple[Any, ...] | None:
-        marker_sql, marker_params = case_queries.own_marker_sql(pk, seen.user_id)
+        marker_sql, marker_params = case_queries.own_marker_sql(pk)
         now = db.ops.adapt_datetimefield_value(timezone.now())
         return prepared_row(
             self._query(db, marker_sql), [where[0], now, *marker_params, seen.user_id]
@@ -330,7 +330,9 @@ class StatusPageApplication:
         )
         if not _still_valid(where, seen, text, user_row):
             return None
-        own = case_queries.own_marker_from_row(pk, marker_row)
+        own = case_queries.own_marker_from_row(pk, marker_row, seen.user_id)
+        if own is None:
+            return None  # not (or no longer) this user's: the stack answers 404
         day = pagecache.today()
         if seen.last_key[:3] == (own.pk, own.marker, day):
             key = seen.last_key[3]
