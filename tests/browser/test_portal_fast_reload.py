@@ -54,6 +54,7 @@ def wsgi_server(transactional_db: Any) -> Iterator[tuple[str, list[bool]]]:
         return found
 
     application.answer = counted  # type: ignore[method-assign]
+    fastpath.forget_all()  # what earlier tests' requests left remembered in this process
     # As pytest-django's live server: static files from the finders, and an in-memory
     # SQLite test database shared with the server thread.
     shared = {c.alias: c for c in connections.all() if c.vendor == "sqlite" and c.is_in_memory_db()}
