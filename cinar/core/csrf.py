@@ -77,8 +77,8 @@ class CookieHeader:
     answers below Django's responses (the status page's WSGI fast path, ADR 0041): made
     by Django's own ``set_cookie`` once, then only the secret and the expiry change."""
 
-    def __init__(self, options: dict[str, Any] | None = None) -> None:
-        options = options or cookie_options()
+    def __init__(self) -> None:
+        options = cookie_options()
         response = HttpResponse()
         response.set_cookie(settings.CSRF_COOKIE_NAME, _PLACEHOLDER, **options)
         text = response.cookies[settings.CSRF_COOKIE_NAME].OutputString()

@@ -20,6 +20,7 @@ _BOOLEAN = 16
 _TUPLES_OK = 2  # libpq's PGRES_TUPLES_OK
 _COMMAND_OK = 1  # libpq's PGRES_COMMAND_OK
 _NO_SUCH_STATEMENT = b"26000"  # SQLSTATE invalid_sql_statement_name
+_SQLSTATE = ord("C")  # libpq's PG_DIAG_SQLSTATE
 
 #: The statements prepared on each open psycopg connection (forgotten with it).
 _prepared: weakref.WeakKeyDictionary[Any, set[bytes]] = weakref.WeakKeyDictionary()
@@ -99,9 +100,6 @@ def _checked(pgconn: Any, result: Any, ok: int = _TUPLES_OK) -> Any:
     if result.error_field(_SQLSTATE) == _NO_SUCH_STATEMENT:
         raise _Missing(message.strip())
     raise OperationalError(message.strip() or "the database did not answer")
-
-
-_SQLSTATE = ord("C")  # libpq's PG_DIAG_SQLSTATE
 
 
 @functools.cache

@@ -244,7 +244,7 @@ class StatusPageApplication:
     def __init__(self, application: Callable[..., Iterable[bytes]]) -> None:
         self.application = application
         self._sql: tuple[str, str] | None = None  # (marker query, the check around it)
-        self._cookie: csrf.CookieHeader | None = None
+        self._cookie = csrf.CookieHeader()
 
     def __call__(
         self, environ: dict[str, Any], start_response: Callable[..., Any]
@@ -344,9 +344,7 @@ class StatusPageApplication:
         stored = pagecache.pages.get(key)
         if stored is None:
             return None
-        if self._cookie is None:
-            self._cookie = csrf.CookieHeader()
-        body = csrf.masked_token(secret).encode().join(stored)
+        body = pagecache.stored_body(stored, csrf.masked_token(secret))
         headers = [
             *seen.headers,
             ("Content-Length", str(len(body))),

@@ -154,6 +154,11 @@ def cached_page(
     return stored_response(stored, token)
 
 
+def stored_body(stored: Stored, token: str) -> bytes:
+    """A stored page's body, with ``token`` where its CSRF token goes."""
+    return token.encode().join(stored)
+
+
 def stored_response(stored: Stored, token: str) -> HttpResponse:
     """A stored page as a response, with ``token`` where its CSRF token goes."""
-    return HttpResponse(token.encode().join(stored))
+    return HttpResponse(stored_body(stored, token))
