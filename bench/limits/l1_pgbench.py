@@ -11,6 +11,8 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from bench.harness import DB_SUFFIX, Context, Result, log, sh
 
@@ -25,30 +27,42 @@ def _tps(output: str) -> tuple[float, float | None]:
     return float(tps[1]), float(latency[1]) if latency else None
 
 
-def run(ctx: Context) -> list[Result]:
-    results: list[Result] = []
-    env = ctx.pg_env()
-    version = ctx.psql("SHOW server_version").strip()
+@contextmanager
+def pgbench_database(ctx: Context) -> Iterator[None]:
+    """The scale-10 pgbench database (1 million accounts), dropped afterwards."""
     with ctx.scratch_database(DB):
         log("pgbench -i -s 10")
-        sh(["pgbench", "-i", "-s", "10", "-q", DB], env=env, timeout=600)
-        clients = 2 * ctx.cores
+        sh(["pgbench", "-i", "-s", "10", "-q", DB], env=ctx.pg_env(), timeout=600)
+        yield
+
+
+def tpcb(ctx: Context, seconds: int) -> tuple[float, float | None]:
+    """pgbench's TPC-B-like script, 2 clients per core, for ``seconds``, inside
+    :func:`pgbench_database`: transactions per second and mean latency (ms)."""
+    clients = 2 * ctx.cores
+    log(f"pgbench TPC-B-like, {clients} clients, {seconds} s")
+    out = sh(
+        ["pgbench", "-c", str(clients), "-j", str(ctx.cores), "-T", str(seconds), DB],
+        env=ctx.pg_env(),
+        timeout=seconds + 120,
+    )
+    return _tps(out)
+
+
+def run(ctx: Context) -> list[Result]:
+    results: list[Result] = []
+    version = ctx.psql("SHOW server_version").strip()
+    with pgbench_database(ctx):
         seconds = round(ctx.seconds(10))
-        log(f"pgbench TPC-B-like, {clients} clients, {seconds} s")
-        out = sh(
-            ["pgbench", "-c", str(clients), "-j", str(ctx.cores), "-T", str(seconds), DB],
-            env=env,
-            timeout=seconds + 120,
-        )
-        tps, latency = _tps(out)
+        tps, latency = tpcb(ctx, seconds)
         results.append(
             Result(
                 key="L1",
-                name=f"pgbench TPC-B-like, {clients} clients",
+                name=f"pgbench TPC-B-like, {2 * ctx.cores} clients",
                 value=tps,
                 unit="tx/s",
                 notes=f"PostgreSQL {version}, scale 10, {seconds} s",
-                extra={"latency_avg_ms": latency, "clients": clients, "postgres": version},
+                extra={"latency_avg_ms": latency, "clients": 2 * ctx.cores, "postgres": version},
             )
         )
 
