@@ -28,6 +28,14 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from cinar.audit.actions import audit_record
+from cinar.core.db import (
+    ASYNC_COMMIT,
+    async_commit_allowed,
+    column,
+    concrete_field,
+    insert_or_nothing,
+    insert_sql,
+)
 from cinar.identity.models import NotificationChannel, User
 from cinar.integrations.kep.protocol import validate_address as kep_validate_address
 from cinar.integrations.registry import IntegrationError
@@ -42,14 +50,6 @@ from cinar.notifications.models import (
 )
 from cinar.notifications.providers import DeliveryError, DeliveryResult, get_provider
 from cinar.notifications.rendering import NotificationTemplateError, message_render
-from cinar.notifications.sql import (
-    ASYNC_COMMIT,
-    async_commit_allowed,
-    column,
-    concrete_field,
-    insert_or_nothing,
-    insert_sql,
-)
 
 logger = logging.getLogger(__name__)
 
@@ -427,7 +427,7 @@ def _claim_one(pk: int) -> list[OutboxMessage]:
     """The worker's path for one message: take it if it is waiting and due, with one
     ``UPDATE … RETURNING`` that also reads it (one round trip, one commit). On
     PostgreSQL in autocommit that commit does not wait for the WAL flush
-    (:func:`~cinar.notifications.sql.async_commit_allowed`): a claim lost in a server crash
+    (:func:`~cinar.core.db.async_commit_allowed`): a claim lost in a server crash
     leaves the message waiting, to be sent again under the same delivery key, which is
     what a worker dying after the send already means; the outcome is recorded with a
     synchronous commit, which also flushes the claim. Concurrent

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from cinar.core.db import insert_or_nothing
 from cinar.notifications.models import SandboxOutboundMessage
-from cinar.notifications.sql import insert_or_nothing
 
 
 class DatabaseSandboxStore:

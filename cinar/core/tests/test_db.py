@@ -93,3 +93,52 @@ def test_the_setting_turns_preparing_off(settings):
     assert prepared_row(sql, [1]) == (1,)
     assert "cinar_never_prepared" not in " ".join(_prepared())
     assert core_db._statement(sql)[0] not in core_db._prepared.get(connection.connection, set())
+
+
+# --- single-statement writes ---------------------------------------------------------------
+
+
+def test_insert_or_nothing_inserts_once_and_a_conflict_aborts_nothing():
+    from django.contrib.auth.models import Group
+
+    first = Group(name="Zabıta")
+    with transaction.atomic():
+        with CaptureQueriesContext(connection) as queries:
+            assert core_db.insert_or_nothing(first, conflict=("name",)) is True
+        # One statement: no look-up, no savepoint.
+        assert len(queries.captured_queries) == 1
+        assert first.pk is not None and not first._state.adding
+        again = Group(name="Zabıta")
+        assert core_db.insert_or_nothing(again, conflict=("name",)) is False
+        assert again.pk is None
+        # The transaction is still usable after the conflict.
+        assert Group.objects.filter(name="Zabıta").count() == 1
+        Group.objects.create(name="Fen İşleri")
+    assert set(Group.objects.values_list("name", flat=True)) == {"Zabıta", "Fen İşleri"}
+
+
+def test_insert_sql_names_every_column_but_the_key_and_quotes_them():
+    from django.contrib.auth.models import Group
+
+    sql, params = core_db.insert_sql(Group(name="Park ve Bahçeler"))
+    table = connection.ops.quote_name("auth_group")
+    assert sql.split(" VALUES ") == [
+        f"INSERT INTO {table} ({core_db.column(Group, 'name')})",
+        "(%s)",
+    ]
+    assert params == ["Park ve Bahçeler"]
+
+
+def test_column_refuses_what_is_not_a_column():
+    from django.contrib.auth.models import Group
+
+    with pytest.raises(TypeError, match="not a column"):
+        core_db.column(Group, "permissions")  # many-to-many: another table
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_asynchronous_commit_only_on_postgresql_outside_a_transaction():
+    assert not connection.in_atomic_block
+    assert core_db.async_commit_allowed() is (connection.vendor == "postgresql")
+    with transaction.atomic():
+        assert core_db.async_commit_allowed() is False

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from cinar.core.db import insert_or_nothing
 from cinar.notifications.models import OutboxMessage, UserNotification
 from cinar.notifications.providers import DeliveryError, DeliveryResult
-from cinar.notifications.sql import insert_or_nothing
 
 
 class PortalProvider:

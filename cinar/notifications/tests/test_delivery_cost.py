@@ -7,11 +7,11 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from cinar.core.db import ASYNC_COMMIT
 from cinar.identity.tests.factories import CitizenFactory
 from cinar.notifications import actions
 from cinar.notifications.actions import AddressSpec, notification_enqueue
 from cinar.notifications.models import AttemptOutcome, OutboxMessage, OutboxStatus
-from cinar.notifications.sql import ASYNC_COMMIT
 
 from .conftest import case_context
 
