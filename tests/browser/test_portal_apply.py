@@ -13,6 +13,7 @@ from playwright.sync_api import expect
 
 from cinar.demo.actions import demo_load
 from cinar.identity.tests.factories import CitizenFactory
+from cinar.integrations.uavt import address_registry, municipality_district_code
 from tests.browser.conftest import PHONE, run_in_a_thread
 
 PDF = (
@@ -121,8 +122,6 @@ document.body.addEventListener("htmx:afterSwap", () => {
 def test_a_street_chosen_the_moment_its_list_arrives_brings_its_building_numbers(
     new_context, login_as, transactional_db
 ):
-    from cinar.integrations.uavt import address_registry, municipality_district_code
-
     _demo_load_in_a_thread()
     citizen = CitizenFactory()
     context = new_context(viewport=PHONE)

@@ -114,7 +114,7 @@ def test_insert_or_nothing_inserts_once_and_a_conflict_aborts_nothing():
         # The transaction is still usable after the conflict.
         assert Group.objects.filter(name="Zabıta").count() == 1
         Group.objects.create(name="Fen İşleri")
-    assert set(Group.objects.values_list("name", flat=True)) == {"Zabıta", "Fen İşleri"}
+    assert Group.objects.filter(name__in=["Zabıta", "Fen İşleri"]).count() == 2
 
 
 def test_insert_sql_names_every_column_but_the_key_and_quotes_them():
