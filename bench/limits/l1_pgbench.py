@@ -36,13 +36,18 @@ def pgbench_database(ctx: Context) -> Iterator[None]:
         yield
 
 
+def clients(ctx: Context) -> int:
+    """pgbench's clients: two per core."""
+    return 2 * ctx.cores
+
+
 def tpcb(ctx: Context, seconds: int) -> tuple[float, float | None]:
-    """pgbench's TPC-B-like script, 2 clients per core, for ``seconds``, inside
+    """pgbench's TPC-B-like script, :func:`clients` of them, for ``seconds``, inside
     :func:`pgbench_database`: transactions per second and mean latency (ms)."""
-    clients = 2 * ctx.cores
-    log(f"pgbench TPC-B-like, {clients} clients, {seconds} s")
+    n = clients(ctx)
+    log(f"pgbench TPC-B-like, {n} clients, {seconds} s")
     out = sh(
-        ["pgbench", "-c", str(clients), "-j", str(ctx.cores), "-T", str(seconds), DB],
+        ["pgbench", "-c", str(n), "-j", str(ctx.cores), "-T", str(seconds), DB],
         env=ctx.pg_env(),
         timeout=seconds + 120,
     )
@@ -58,11 +63,11 @@ def run(ctx: Context) -> list[Result]:
         results.append(
             Result(
                 key="L1",
-                name=f"pgbench TPC-B-like, {2 * ctx.cores} clients",
+                name=f"pgbench TPC-B-like, {clients(ctx)} clients",
                 value=tps,
                 unit="tx/s",
                 notes=f"PostgreSQL {version}, scale 10, {seconds} s",
-                extra={"latency_avg_ms": latency, "clients": 2 * ctx.cores, "postgres": version},
+                extra={"latency_avg_ms": latency, "clients": clients(ctx), "postgres": version},
             )
         )
 

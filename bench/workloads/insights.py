@@ -130,16 +130,21 @@ def _p95(values: list[float]) -> float:
     return ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
 
 
+def _days(f: Any) -> set[Any]:
+    """Every day of the filters' period."""
+    import datetime as dt
+
+    return {f.start + dt.timedelta(days=i) for i in range((f.end - f.start).days + 1)}
+
+
 def _raw(f: Any) -> None:
     """The dashboard's figures grouped from the source tables — the rollups' own grouped
     queries (``service_parts``, ``step_part``, ``staff_part``) over the period's days and
     the filters' units — what a dashboard without rollups would run."""
-    import datetime as dt
-
     from cinar.cases.models import Case
     from cinar.insights.rollups import service_parts, staff_part, step_part
 
-    days = {f.start + dt.timedelta(days=i) for i in range((f.end - f.start).days + 1)}
+    days = _days(f)
     cases = Case.objects.all()
     if f.unit_ids is not None:
         cases = cases.filter(responsible_unit_id__in=f.unit_ids)
@@ -154,12 +159,9 @@ def _raw(f: Any) -> None:
 def _raw_heat(f: Any, process_key: str) -> None:
     """The heat map's step figures grouped from the work items (the rollup's own
     ``step_part`` for one process over the period's days): a heat map without rollups."""
-    import datetime as dt
-
     from cinar.insights.rollups import step_part
 
-    days = {f.start + dt.timedelta(days=i) for i in range((f.end - f.start).days + 1)}
-    list(step_part(days, {process_key}, f.unit_ids))
+    list(step_part(_days(f), {process_key}, f.unit_ids))
 
 
 def measure(*, dashboards: bool = True) -> dict[str, Any]:

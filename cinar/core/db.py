@@ -127,11 +127,11 @@ def _as_text(value: Any) -> bytes:
     return str(value).encode()
 
 
-def _value(result: Any, column: int) -> Any:
-    value = result.get_value(0, column)
+def _value(result: Any, index: int) -> Any:
+    value = result.get_value(0, index)
     if value is None:
         return None
-    kind = result.ftype(column)
+    kind = result.ftype(index)
     if kind in _INTEGERS:
         return int(value)
     if kind == _BOOLEAN:
