@@ -20,6 +20,7 @@ _INTEGERS = frozenset({20, 21, 23})  # int8, int2, int4
 _BOOLEAN = 16
 _TUPLES_OK = 2  # libpq's PGRES_TUPLES_OK
 _COMMAND_OK = 1  # libpq's PGRES_COMMAND_OK
+_IDLE = 0  # libpq's PQTRANS_IDLE: no transaction open on the server
 _NO_SUCH_STATEMENT = b"26000"  # SQLSTATE invalid_sql_statement_name
 _SQLSTATE = ord("C")  # libpq's PG_DIAG_SQLSTATE
 
@@ -33,10 +34,13 @@ def prepared_row(sql: str, params: Sequence[Any]) -> tuple[Any, ...] | None:
     page's check, ADR 0040/0041).
 
     On PostgreSQL it runs below Django's and psycopg's cursors, on the connection's
-    libpq handle: PostgreSQL plans it once per connection (a prepared statement; Django
-    binds parameters on the client, so every statement of its own is planned anew), and
+    libpq handle: PostgreSQL plans it once per connection (a prepared statement), and
     none of the cursor layers' per-call work is done — for such a statement those cost
-    more client CPU than the database's answer. Parameters go as text; integer and
+    more client CPU than the database's answer. It is prepared only when no transaction
+    is open on the server (the status page's check runs before any): psycopg forgets
+    every prepared statement at each rollback (its own, ADR 0042), and running a
+    forgotten one would abort the caller's transaction; outside one the failed call
+    aborts nothing and the statement is prepared again. Parameters go as text; integer and
     boolean columns come back as ``int`` and ``bool``, every other column as its text
     (``str``), NULL as None. Errors are Django's ``DatabaseError``s and mark the
     connection for Django's usual check; with ``DEBUG`` (or a test capturing queries) the
@@ -77,17 +81,25 @@ def _run(raw: Any, name: bytes, text: bytes, values: list[bytes | None]) -> Any:
     pgconn = raw.pgconn
     if not getattr(settings, "DATABASE_PREPARED_STATEMENTS", True):
         return _checked(pgconn, pgconn.exec_params(text, values))
+    if pgconn.transaction_status != _IDLE:
+        # Inside a transaction a statement the server has forgotten would abort the
+        # caller's work, and psycopg forgets every prepared statement (DEALLOCATE ALL) at
+        # each rollback, a savepoint's too: plan it for this call only.
+        return _checked(pgconn, pgconn.exec_params(text, values))
     names = _prepared.get(raw)
     if names is None:
         names = _prepared[raw] = set()
-    if name not in names:
-        _checked(pgconn, pgconn.prepare(name, text), _COMMAND_OK)
-        names.add(name)
-    try:
-        return _checked(pgconn, pgconn.exec_prepared(name, values))
-    except _Missing:
-        names.discard(name)  # the server forgot it (e.g. DISCARD ALL): prepared again next time
-        raise
+    for _attempt in range(2):
+        if name not in names:
+            _checked(pgconn, pgconn.prepare(name, text), _COMMAND_OK)
+            names.add(name)
+        try:
+            return _checked(pgconn, pgconn.exec_prepared(name, values))
+        except _Missing:
+            # Forgotten since (a rollback, DISCARD ALL): outside a transaction the
+            # failed call aborted nothing, so prepare it again and run it.
+            names.discard(name)
+    raise OperationalError("the prepared statement keeps disappearing")  # pragma: no cover
 
 
 class _Missing(OperationalError):

@@ -100,9 +100,10 @@ DATABASES = {
         conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 60),
     )
 }
-# A few hot, many-joined queries run through cinar.core.db.prepared_row, which has
-# PostgreSQL plan them once per connection. Off for PgBouncer in transaction mode before
-# 1.21 (docs/operations.md).
+# PostgreSQL binds the parameters, and prepares a statement run five times on a
+# connection (ADR 0042); a few hot, many-joined queries run through
+# cinar.core.db.prepared_row, prepared at once. Off for PgBouncer in transaction mode
+# before 1.21 (docs/operations.md).
 DATABASE_PREPARED_STATEMENTS = env_bool("DATABASE_PREPARED_STATEMENTS", True)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL + a busy timeout let the web process and the worker share the embedded file.
@@ -112,6 +113,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
     DATABASES["default"]["CONN_MAX_AGE"] = 0
+elif DATABASE_PREPARED_STATEMENTS and DATABASES["default"]["ENGINE"].endswith("postgresql"):
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        server_side_binding=True, prepare_threshold=5
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- identity ------------------------------------------------------------------------

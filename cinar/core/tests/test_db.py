@@ -4,9 +4,15 @@ cursor layers, with errors and query logging as Django's."""
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 from django.contrib.sessions.backends.db import SessionStore
-from django.db import DatabaseError, OperationalError, connection, transaction
+from django.db import DatabaseError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
@@ -15,6 +21,7 @@ from cinar.core.db import prepared_row
 
 pytestmark = pytest.mark.django_db
 
+ROOT = Path(__file__).resolve().parents[3]
 STATEMENT = "SELECT %s * 2 AS cinar_prepared_probe, %s, %s, %s, 'a%%b'"
 on_postgresql = pytest.mark.skipif(
     connection.vendor != "postgresql", reason="PostgreSQL prepares statements"
@@ -56,10 +63,11 @@ def test_booleans_and_times_go_and_come_back():
 
 
 @on_postgresql
+@pytest.mark.django_db(transaction=True)
 def test_postgresql_prepares_each_statement_once_per_connection_and_nothing_else():
     for n in range(3):
         assert prepared_row(STATEMENT, [n, "", None, ""])[0] == 2 * n
-    with connection.cursor() as cursor:  # Django's own cursor, client-side binding
+    with connection.cursor() as cursor:  # Django's own cursor, run once
         cursor.execute("SELECT %s::int AS cinar_unprepared_probe", [1])
     prepared = " ".join(_prepared())
     assert prepared.count("cinar_prepared_probe") == 1
@@ -68,13 +76,34 @@ def test_postgresql_prepares_each_statement_once_per_connection_and_nothing_else
 
 
 @on_postgresql
+@pytest.mark.django_db(transaction=True)
 def test_a_statement_the_server_forgot_is_prepared_again():
     prepared_row(STATEMENT, [1, "", None, ""])
     with connection.cursor() as cursor:
         cursor.execute("DEALLOCATE ALL")
-    with pytest.raises(OperationalError), transaction.atomic():  # (a savepoint)
-        prepared_row(STATEMENT, [1, "", None, ""])
     assert prepared_row(STATEMENT, [2, "", None, ""])[0] == 4
+    assert " ".join(_prepared()).count("cinar_prepared_probe") == 1
+
+
+@on_postgresql
+@pytest.mark.django_db(transaction=True)
+def test_in_a_transaction_a_rollback_that_forgot_it_aborts_nothing():
+    """psycopg deallocates every prepared statement when a savepoint rolls back; a
+    statement run prepared afterwards in the same transaction would abort it."""
+    prepared_row(STATEMENT, [1, "", None, ""])
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            for _ in range(6):  # past psycopg's threshold: it prepares one of its own
+                cursor.execute("SELECT %s::int AS cinar_psycopg_probe", [1])
+        try:
+            with transaction.atomic(), connection.cursor() as cursor:
+                cursor.execute("SELECT 1 / 0")
+        except DatabaseError:
+            pass
+        assert prepared_row(STATEMENT, [3, "", None, ""])[0] == 6
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")  # the transaction is still usable
+    assert prepared_row(STATEMENT, [4, "", None, ""])[0] == 8
 
 
 @on_postgresql
@@ -93,6 +122,44 @@ def test_the_setting_turns_preparing_off(settings):
     assert prepared_row(sql, [1]) == (1,)
     assert "cinar_never_prepared" not in " ".join(_prepared())
     assert core_db._statement(sql)[0] not in core_db._prepared.get(connection.connection, set())
+
+
+@pytest.mark.parametrize(
+    ("url", "prepared", "expected"),
+    [
+        ("postgres://u@db:5432/cinar", "1", {"server_side_binding": True, "prepare_threshold": 5}),
+        ("postgres://u@db:5432/cinar", "0", {}),
+        ("sqlite:///cinar.sqlite3", "1", {"server_side_binding": None, "prepare_threshold": None}),
+    ],
+)
+def test_postgresql_binds_on_the_server_and_prepares_unless_the_setting_is_off(
+    url, prepared, expected
+):
+    script = (
+        "import json; from config.settings import base; o = base.DATABASES['default']"
+        ".get('OPTIONS', {}); print(json.dumps({k: o.get(k) for k in "
+        "('server_side_binding', 'prepare_threshold')}))"
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DATABASE_")}
+    env.update(DATABASE_URL=url, DATABASE_PREPARED_STATEMENTS=prepared)
+    out = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    ).stdout
+    found = json.loads(out.strip().splitlines()[-1])
+    assert found == ({"server_side_binding": None, "prepare_threshold": None} | expected)
+
+
+@on_postgresql
+def test_this_suites_postgresql_connection_runs_with_both():
+    options = connection.settings_dict["OPTIONS"]
+    assert options["server_side_binding"] is True
+    assert options["prepare_threshold"] == 5
 
 
 # --- single-statement writes ---------------------------------------------------------------
