@@ -79,27 +79,28 @@ def prepared_row(sql: str, params: Sequence[Any]) -> tuple[Any, ...] | None:
 
 def _run(raw: Any, name: bytes, text: bytes, values: list[bytes | None]) -> Any:
     pgconn = raw.pgconn
-    if not getattr(settings, "DATABASE_PREPARED_STATEMENTS", True):
-        return _checked(pgconn, pgconn.exec_params(text, values))
-    if pgconn.transaction_status != _IDLE:
-        # Inside a transaction a statement the server has forgotten would abort the
-        # caller's work, and psycopg forgets every prepared statement (DEALLOCATE ALL) at
-        # each rollback, a savepoint's too: plan it for this call only.
+    if (
+        not getattr(settings, "DATABASE_PREPARED_STATEMENTS", True)
+        or pgconn.transaction_status != _IDLE
+    ):
+        # Unprepared when the setting says so, and inside a transaction: there a
+        # statement the server has forgotten would abort the caller's work, and psycopg
+        # forgets every prepared statement (DEALLOCATE ALL) at each rollback, a
+        # savepoint's too.
         return _checked(pgconn, pgconn.exec_params(text, values))
     names = _prepared.get(raw)
     if names is None:
         names = _prepared[raw] = set()
-    for _attempt in range(2):
-        if name not in names:
-            _checked(pgconn, pgconn.prepare(name, text), _COMMAND_OK)
-            names.add(name)
+    if name in names:
         try:
             return _checked(pgconn, pgconn.exec_prepared(name, values))
         except _Missing:
             # Forgotten since (a rollback, DISCARD ALL): outside a transaction the
             # failed call aborted nothing, so prepare it again and run it.
             names.discard(name)
-    raise OperationalError("the prepared statement keeps disappearing")  # pragma: no cover
+    _checked(pgconn, pgconn.prepare(name, text), _COMMAND_OK)
+    names.add(name)
+    return _checked(pgconn, pgconn.exec_prepared(name, values))
 
 
 class _Missing(OperationalError):
