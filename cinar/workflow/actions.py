@@ -242,12 +242,15 @@ class _Session:
             )
         )
 
+    @property
+    def runs_handlers(self) -> bool:
+        """Whether a service task (a handler that may write) can run; plain user/script
+        processes write nothing while the engine runs."""
+        return any(_has_service_tasks(v) for v in self.versions)
+
     def guard(self) -> Any:
-        """A savepoint around engine steps when a service task (a handler that may write)
-        can run; plain user/script processes write nothing while the engine runs."""
-        if any(_has_service_tasks(v) for v in self.versions):
-            return transaction.atomic()
-        return contextlib.nullcontext()
+        """A savepoint around engine steps when a handler can run."""
+        return transaction.atomic() if self.runs_handlers else contextlib.nullcontext()
 
     def item_event(
         self,
@@ -294,11 +297,10 @@ class _Session:
             self.event(
                 EventKind.ERROR, element_id=result.error_element, data={"message": result.error}
             )
-        self._sync_work_items(workflow)
-        now = clock.now()
-        if result.completed and instance.status == InstanceStatus.RUNNING:
+        completed = result.completed and instance.status == InstanceStatus.RUNNING
+        if completed:
             instance.status = InstanceStatus.COMPLETED
-            instance.ended_at = now
+            instance.ended_at = clock.now()
             final = {k: v for k, v in workflow.data.items() if isinstance(k, str)}
             try:
                 sandbox.check_json_value(final)
@@ -308,7 +310,6 @@ class _Session:
             instance.state = None
             instance.state_size = 0
             instance.next_timer_at = None
-            self.event(EventKind.COMPLETED)
         else:
             instance.next_timer_at = (
                 runtime.next_timer_at(workflow)
@@ -318,7 +319,12 @@ class _Session:
             blob = engine_state.dump(workflow)
             instance.state = blob
             instance.state_size = len(blob)
+        # Before the work items, which refer to it: a new instance (process_instance_start)
+        # is inserted here once, with its state; a running one is updated (it is locked).
         instance.save()
+        self._sync_work_items(workflow)
+        if completed:
+            self.event(EventKind.COMPLETED)
         ProcessEvent.objects.bulk_create(self.events)
         self.events = []
 
@@ -500,7 +506,7 @@ def process_instance_start(
     # event is appended last, with the COMMIT (ADR 0027).
     with audit_atomic(savepoint=False):
         started_at = clock.now()
-        instance = ProcessInstance.objects.create(
+        instance = ProcessInstance(
             version=version,
             business_key=business_key[:255],
             started_by=_user_or_none(actor),
@@ -512,6 +518,10 @@ def process_instance_start(
         instance.called_versions = pinned
         session = _Session(instance, versions)
         session.fresh = True
+        if session.runs_handlers:
+            # A handler's rows may refer to the instance: it exists before the run. Else
+            # it is inserted once, with the state the run leaves (``_Session.apply``).
+            instance.save()
         session.event(
             EventKind.CREATED,
             element_id=version.process_id,
@@ -884,7 +894,7 @@ def work_item_complete(
         if not may_act and not (unrouted and routing.can_administer(actor, item)):
             raise PermissionDenied(_("You may not complete this work item."))
         workflow, session = _load(instance)
-        if not any(_has_service_tasks(v) for v in session.versions):
+        if not session.runs_handlers:
             # Nothing but the engine runs before the items are synced: the open items
             # read under lock are still the open items then.
             session.open_items = siblings

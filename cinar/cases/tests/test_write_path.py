@@ -27,8 +27,8 @@ SUBMIT_QUERIES = {
     "checks": 0,
     # SAVEPOINT (BEGIN in production), case INSERT, attachment INSERT
     "case": 3,
-    # instance INSERT, work item INSERT, instance UPDATE, events INSERT
-    "process": 4,
+    # instance INSERT (with the state its first run left), work item INSERT, events INSERT
+    "process": 3,
     # correspondent, number, document INSERT (with its search text and, on PostgreSQL,
     # its search vector), version INSERT; no savepoint. The intake account's permission
     # (role assignments, user and group permissions) is remembered on the cached account.

@@ -21,9 +21,9 @@ pytestmark = pytest.mark.django_db
 # RELEASE: 2 queries); in production it is BEGIN … COMMIT instead. An audit append is one
 # statement on PostgreSQL, three on SQLite (ADR 0027).
 AUDIT = 1 if connection.vendor == "postgresql" else 3
-# instance INSERT, work item INSERT, instance UPDATE (state), events INSERT, audit; a start
-# opens no savepoint inside a caller's transaction (case_submit starts processes).
-START_QUERIES = 4 + AUDIT
+# instance INSERT (with the state the run left), work item INSERT, events INSERT, audit; a
+# start opens no savepoint inside a caller's transaction (case_submit starts processes).
+START_QUERIES = 3 + AUDIT
 # instance lock, item + open siblings lock, item UPDATE, next item INSERT, instance UPDATE,
 # events INSERT, audit
 COMPLETE_QUERIES = 2 + 6 + AUDIT
@@ -83,3 +83,45 @@ def test_a_completion_beside_a_parallel_branch_keeps_the_other_item_open(admin_u
     open_items = WorkItem.objects.filter(instance=instance, status__in=["ready", "claimed"])
     task_ids = list(open_items.values_list("task_id", flat=True))
     assert len(task_ids) == len(set(task_ids))
+
+
+def test_a_handler_at_the_start_finds_its_instance_saved(admin_user):
+    """A service task can run in the first engine run; its handler may write rows that
+    refer to the instance, so such an instance is inserted before the run (and updated
+    after it), unlike a start that runs nothing but the engine."""
+    from cinar.workflow.handlers import HandlerCall, register_handler
+    from cinar.workflow.models import InstanceStatus, ProcessInstance
+
+    from .conftest import bpmn
+
+    seen: list[bool] = []
+
+    @register_handler("test_sees_its_instance")
+    def sees(call: HandlerCall):
+        seen.append(ProcessInstance.objects.filter(pk=call.instance_id).exists())
+        return {}
+
+    xml = bpmn("unknown_handler.bpmn").replace(b"${launchMissiles}", b"${test_sees_its_instance}")
+    version = actions.process_version_import(actor=admin_user, xml=xml, filename="h.bpmn")
+    instance = actions.process_instance_start(actor=admin_user, version=version, data={})
+    assert seen == [True]
+    instance.refresh_from_db()
+    assert instance.status == InstanceStatus.COMPLETED and instance.state is None
+
+
+def test_a_start_that_ends_at_once_is_inserted_completed_with_its_events_in_order(admin_user):
+    from cinar.workflow.models import InstanceStatus
+
+    xml = steps_xml("ends_at_once", [])
+    version = actions.process_version_import(actor=admin_user, xml=xml, filename="e.bpmn")
+    with CaptureQueriesContext(connection) as ctx:
+        instance = actions.process_instance_start(actor=admin_user, version=version, data={})
+    table = '"workflow_processinstance"'
+    writes = [q["sql"].split()[0] for q in ctx.captured_queries if table in q["sql"].split()[:3]]
+    assert writes == ["INSERT"], _sql(ctx)
+    instance.refresh_from_db()
+    assert instance.status == InstanceStatus.COMPLETED and instance.ended_at is not None
+    kinds = list(
+        ProcessEvent.objects.filter(instance=instance).order_by("pk").values_list("kind", flat=True)
+    )
+    assert kinds[0] == "created" and kinds[-1] == "completed"
