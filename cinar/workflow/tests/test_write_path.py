@@ -24,7 +24,7 @@ AUDIT = 1 if connection.vendor == "postgresql" else 3
 # instance INSERT (with the state the run left), work item INSERT, events INSERT, audit; a
 # start opens no savepoint inside a caller's transaction (case_submit starts processes).
 START_QUERIES = 3 + AUDIT
-# instance lock, item + open siblings lock, item UPDATE, next item INSERT, instance UPDATE,
+# instance lock, item + open siblings lock, item UPDATE, instance UPDATE, next item INSERT,
 # events INSERT, audit
 COMPLETE_QUERIES = 2 + 6 + AUDIT
 
