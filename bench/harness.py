@@ -331,7 +331,22 @@ class Context:
 
                 connections.close_all()
             self.psql(f'DROP DATABASE IF EXISTS "{self.PRODUCT_DB}" WITH (FORCE)')
+        self._redis_forget()
         shutil.rmtree(self.tmp, ignore_errors=True)
+
+    def _redis_forget(self) -> None:
+        """Delete the run's keys from Redis: the product's default Celery queue (the
+        notifications that the cases workload's submissions queue and no worker drains),
+        its kombu bindings, and cache keys under the run's prefix."""
+        import redis
+
+        try:
+            client = redis.Redis.from_url(self.redis_url)
+            keys = list(client.scan_iter(match=f"*bench-{self.run_id}*", count=1000))
+            if keys:
+                client.delete(*keys)
+        except redis.RedisError as exc:  # the results stand; say what was left behind
+            log(f"could not delete the run's Redis keys: {exc}")
 
 
 def http_result(key: str, name: str, load: Load, *, limit: str | None, notes: str = "") -> Result:
