@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cinar.audit.actions import audit_atomic, audit_record
+from cinar.core.db import insert_many
 from cinar.organization import queries as org_queries
 from cinar.workflow import formdata, layout, routing, sandbox, sla
 from cinar.workflow.engine import clock, elements, runtime
@@ -242,6 +243,12 @@ class _Session:
             )
         )
 
+    def write_events(self) -> None:
+        """Append the session's events to the log (one statement; their ids are not
+        read back, nothing in the session needs them)."""
+        insert_many(self.events)
+        self.events = []
+
     @property
     def runs_handlers(self) -> bool:
         """Whether a service task (a handler that may write) can run; plain user/script
@@ -325,8 +332,7 @@ class _Session:
         self._sync_work_items(workflow)
         if completed:
             self.event(EventKind.COMPLETED)
-        ProcessEvent.objects.bulk_create(self.events)
-        self.events = []
+        self.write_events()
 
     def _sync_work_items(self, workflow: Any) -> None:
         instance = self.instance
@@ -628,7 +634,7 @@ def work_item_claim(*, actor: Any, work_item: WorkItem) -> WorkItem:
         item.save(update_fields=["assignee", "on_behalf_of", "status", "claimed_at"])
         session = _Session(instance, [])
         session.item_event(EventKind.CLAIMED, item, actor=actor)
-        ProcessEvent.objects.bulk_create(session.events)
+        session.write_events()
         audit_record(
             actor=actor,
             action="workflow.work_item_claimed",
@@ -677,7 +683,7 @@ def work_item_release(*, actor: Any, work_item: WorkItem) -> WorkItem:
         )
         session = _Session(instance, [])
         session.item_event(EventKind.RELEASED, item, data={"from": previous}, actor=actor)
-        ProcessEvent.objects.bulk_create(session.events)
+        session.write_events()
         audit_record(
             actor=actor,
             action="workflow.work_item_released",
@@ -751,7 +757,7 @@ def work_item_reassign(
                 },
                 on_behalf_of=resolution.on_behalf_of,
             )
-        ProcessEvent.objects.bulk_create(session.events)
+        session.write_events()
         audit_record(
             actor=actor,
             action="workflow.work_item_reassigned",
@@ -815,7 +821,7 @@ def work_item_return(*, actor: Any, work_item: WorkItem, reason: str) -> WorkIte
                 actor=actor,
                 on_behalf_of=principal,
             )
-            ProcessEvent.objects.bulk_create(session.events)
+            session.write_events()
             audit_record(
                 actor=actor,
                 action="workflow.work_item_returned",
@@ -1028,7 +1034,7 @@ def process_instance_terminate(
         locked.state = None
         locked.state_size = 0
         locked.save()
-        ProcessEvent.objects.bulk_create(session.events)
+        session.write_events()
         audit_record(
             actor=actor,
             action="workflow.instance_terminated",

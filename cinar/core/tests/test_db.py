@@ -206,3 +206,48 @@ def test_an_asynchronous_commit_only_on_postgresql_outside_a_transaction():
     assert core_db.async_commit_allowed() is (connection.vendor == "postgresql")
     with transaction.atomic():
         assert core_db.async_commit_allowed() is False
+
+
+def test_insert_many_writes_its_rows_in_one_statement_without_reading_keys_back():
+    from django.contrib.auth.models import Group
+
+    groups = [Group(name=f"Birim {n}") for n in range(3)]
+    with CaptureQueriesContext(connection) as queries:
+        core_db.insert_many(groups)
+    [query] = queries.captured_queries
+    assert query["sql"].startswith("INSERT") and "RETURNING" not in query["sql"]
+    assert sorted(Group.objects.values_list("name", flat=True)) == [g.name for g in groups]
+    assert all(not g._state.adding for g in groups)
+    with CaptureQueriesContext(connection) as queries:
+        core_db.insert_many([])
+    assert queries.captured_queries == []
+
+
+def test_insert_many_takes_as_many_rows_a_statement_as_the_backend_does(monkeypatch):
+    from django.contrib.auth.models import Group
+
+    monkeypatch.setattr(connection.ops, "bulk_batch_size", lambda fields, objs: 2)
+    with CaptureQueriesContext(connection) as queries:
+        core_db.insert_many([Group(name=f"Mahalle {n}") for n in range(5)])
+    assert len(queries.captured_queries) == 3
+    assert Group.objects.filter(name__startswith="Mahalle ").count() == 5
+
+
+def test_insert_many_writes_a_related_object_saved_since_by_its_key():
+    from django.contrib.auth.models import Permission
+    from django.contrib.contenttypes.models import ContentType
+
+    kind = ContentType(app_label="cinar_test", model="ruhsat")
+    later = Permission(content_type=kind, codename="ruhsat_onayla", name="Ruhsat onayla")
+    with pytest.raises(ValueError, match="unsaved related object"):
+        core_db.insert_many([later])
+    kind.save()
+    core_db.insert_many([later])
+    assert Permission.objects.get(codename="ruhsat_onayla").content_type_id == kind.pk
+
+
+def test_insert_many_refuses_two_models():
+    from django.contrib.auth.models import Group, Permission
+
+    with pytest.raises(TypeError, match="one model"):
+        core_db.insert_many([Group(name="a"), Permission(codename="b", name="b")])
