@@ -335,14 +335,16 @@ class Context:
         shutil.rmtree(self.tmp, ignore_errors=True)
 
     def _redis_forget(self) -> None:
-        """Delete the run's keys from Redis: the product's default Celery queue (the
-        notifications that the cases workload's submissions queue and no worker drains),
-        its kombu bindings, and cache keys under the run's prefix."""
+        """Delete the run's keys from Redis (every key naming the run): the product's
+        default Celery queue (the notifications that the cases workload's submissions
+        queue and no worker drains), the workloads' own queues and what was published to
+        them after they were emptied, their kombu bindings, and cache keys under the
+        run's prefix."""
         import redis
 
         try:
             client = redis.Redis.from_url(self.redis_url)
-            keys = list(client.scan_iter(match=f"*bench-{self.run_id}*", count=1000))
+            keys = list(client.scan_iter(match=f"*{self.run_id}*", count=1000))
             if keys:
                 client.delete(*keys)
         except redis.RedisError as exc:  # the results stand; say what was left behind
