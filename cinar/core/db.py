@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import functools
 import hashlib
@@ -12,7 +13,14 @@ from collections.abc import Sequence
 from typing import Any
 
 from django.conf import settings
-from django.db import DEFAULT_DB_ALIAS, DatabaseError, OperationalError, connection, connections
+from django.db import (
+    DEFAULT_DB_ALIAS,
+    DatabaseError,
+    OperationalError,
+    connection,
+    connections,
+    transaction,
+)
 from django.db.models import Field, Model
 
 #: PostgreSQL type OIDs read as Python values; every other column comes back as its text.
@@ -221,13 +229,17 @@ def insert_many(instances: Sequence[Model]) -> None:
         obj._prepare_related_fields_for_save(operation_name="insert_many")  # type: ignore[attr-defined]
     fields = [f for f in model._meta.concrete_fields if not f.primary_key]
     size = max(1, connection.ops.bulk_batch_size(fields, instances))
-    for start in range(0, len(instances), size):
-        batch = instances[start : start + size]
-        statements = [insert_sql(obj) for obj in batch]
-        head, first = statements[0][0].split(" VALUES ", 1)
-        sql = f"{head} VALUES {', '.join([first] * len(batch))}"
-        with connection.cursor() as cursor:
-            cursor.execute(sql, [value for _sql, values in statements for value in values])
+    batches = [instances[start : start + size] for start in range(0, len(instances), size)]
+    # All rows or none when they take more than one statement (no savepoint inside a
+    # caller's transaction; a transaction of its own outside one).
+    several = transaction.atomic(savepoint=False) if len(batches) > 1 else contextlib.nullcontext()
+    with several:
+        for batch in batches:
+            statements = [insert_sql(obj) for obj in batch]
+            head, first = statements[0][0].split(" VALUES ", 1)
+            sql = f"{head} VALUES {', '.join([first] * len(batch))}"
+            with connection.cursor() as cursor:
+                cursor.execute(sql, [value for _sql, values in statements for value in values])
     for obj in instances:
         obj._state.adding = False
         obj._state.db = connection.alias

@@ -251,3 +251,15 @@ def test_insert_many_refuses_two_models():
 
     with pytest.raises(TypeError, match="one model"):
         core_db.insert_many([Group(name="a"), Permission(codename="b", name="b")])
+
+
+@pytest.mark.django_db(transaction=True)
+def test_insert_many_outside_a_transaction_writes_all_its_statements_or_none(monkeypatch):
+    from django.contrib.auth.models import Group
+    from django.db import IntegrityError
+
+    Group.objects.create(name="Zabıta")
+    monkeypatch.setattr(connection.ops, "bulk_batch_size", lambda fields, objs: 1)
+    with pytest.raises(IntegrityError):
+        core_db.insert_many([Group(name="İtfaiye"), Group(name="Zabıta")])
+    assert not Group.objects.filter(name="İtfaiye").exists()
