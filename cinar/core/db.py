@@ -195,19 +195,35 @@ def column(model: type[Model] | Model, name: str) -> str:
     return connection.ops.quote_name(str(concrete_field(model, name).column))
 
 
+def _insert_fields(model: type[Model]) -> list[Field[Any, Any]]:
+    """The columns an INSERT of ``model`` writes: every concrete field but the key."""
+    return [f for f in model._meta.concrete_fields if not f.primary_key]
+
+
+def _insert_head(model: type[Model], fields: Sequence[Field[Any, Any]]) -> str:
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(str(f.column)) for f in fields)
+    return f"INSERT INTO {quote(model._meta.db_table)} ({columns})"
+
+
+def _insert_values(instance: Model, fields: Sequence[Field[Any, Any]]) -> list[Any]:
+    """The row's values, prepared as ``Model.save()`` would (defaults, JSON encoders)."""
+    return [f.get_db_prep_save(f.pre_save(instance, True), connection) for f in fields]
+
+
+def _row_marks(fields: Sequence[Field[Any, Any]]) -> str:
+    return f"({', '.join(['%s'] * len(fields))})"
+
+
 def insert_sql(instance: Model) -> tuple[str, list[Any]]:
     """``INSERT INTO <table> (<every column but the key>) VALUES (%s, …)`` and its
     parameters, prepared as ``Model.save()`` would (defaults, JSON encoders), so the
     statement can be given a conflict clause or composed into a larger one. Only quoted
     identifiers from the model's own metadata are formatted in; every value is a
     parameter."""
-    meta = instance._meta
-    fields = [f for f in meta.concrete_fields if not f.primary_key]
-    values = [f.get_db_prep_save(f.pre_save(instance, True), connection) for f in fields]
-    quote = connection.ops.quote_name
-    columns = ", ".join(quote(str(f.column)) for f in fields)
-    marks = ", ".join(["%s"] * len(fields))
-    return f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES ({marks})", values  # noqa: S608
+    fields = _insert_fields(type(instance))
+    head = _insert_head(type(instance), fields)
+    return f"{head} VALUES {_row_marks(fields)}", _insert_values(instance, fields)
 
 
 def insert_many(instances: Sequence[Model]) -> None:
@@ -227,7 +243,8 @@ def insert_many(instances: Sequence[Model]) -> None:
         # Django's own step before save() and bulk_create(): the key of a related object
         # saved since it was given, and a refusal of one still unsaved.
         obj._prepare_related_fields_for_save(operation_name="insert_many")  # type: ignore[attr-defined]
-    fields = [f for f in model._meta.concrete_fields if not f.primary_key]
+    fields = _insert_fields(model)
+    head, row = _insert_head(model, fields), _row_marks(fields)
     size = max(1, connection.ops.bulk_batch_size(fields, instances))
     batches = [instances[start : start + size] for start in range(0, len(instances), size)]
     # All rows or none when they take more than one statement (no savepoint inside a
@@ -235,11 +252,10 @@ def insert_many(instances: Sequence[Model]) -> None:
     several = transaction.atomic(savepoint=False) if len(batches) > 1 else contextlib.nullcontext()
     with several:
         for batch in batches:
-            statements = [insert_sql(obj) for obj in batch]
-            head, first = statements[0][0].split(" VALUES ", 1)
-            sql = f"{head} VALUES {', '.join([first] * len(batch))}"
+            sql = f"{head} VALUES {', '.join([row] * len(batch))}"
+            values = [value for obj in batch for value in _insert_values(obj, fields)]
             with connection.cursor() as cursor:
-                cursor.execute(sql, [value for _sql, values in statements for value in values])
+                cursor.execute(sql, values)
     for obj in instances:
         obj._state.adding = False
         obj._state.db = connection.alias
