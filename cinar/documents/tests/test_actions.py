@@ -105,6 +105,43 @@ def test_a_person_sender_keeps_the_tckn_encrypted(docs):
     assert not AuditEvent.objects.filter(data__icontains="10000000146").exists()
 
 
+@pytest.mark.django_db
+def test_a_known_sender_is_found_by_its_identifier_as_the_orm_would_find_it():
+    """``correspondent_resolve`` looks a sender up with its own SQL (built once, not a
+    queryset compiled per registration): by kind and the kind's identifier, the first by
+    name then key, as ``filter(…).first()`` — a whole, typed row, and nothing created."""
+    senders = [
+        actions.SenderInput(kind="institution", name="Valilik", detsis_number="12345678"),
+        actions.SenderInput(kind="company", name="Işıltı A.Ş.", mersis_number="0123456789012345"),
+        actions.SenderInput(kind="person", name="Ayşe Demir", tckn="10000000146"),
+    ]
+    made = [actions.correspondent_resolve(sender=s) for s in senders]
+    # More rows with the institution's number (as an import may leave): the first by name
+    # wins, then the lower key; the same number under another kind is someone else.
+    for kind, name in [
+        ("institution", "Zeytinli Valiliği"),
+        ("institution", "Ankara Valiliği"),
+        ("institution", "Ankara Valiliği"),
+        ("company", "Aaa Ltd."),
+    ]:
+        Correspondent.objects.create(kind=kind, name=name, detsis_number="12345678")
+    fields = [f.attname for f in Correspondent._meta.concrete_fields]
+    found = [actions.correspondent_resolve(sender=s) for s in senders]
+    for sender, row in zip(senders, found, strict=True):
+        lookup = {
+            "institution": {"detsis_number": sender.detsis_number},
+            "company": {"mersis_number": sender.mersis_number},
+            "person": {"tckn_digest": crypto.digest(sender.tckn)},
+        }[sender.kind]
+        expected = Correspondent.objects.filter(kind=sender.kind, **lookup).first()
+        assert [getattr(row, f) for f in fields] == [getattr(expected, f) for f in fields]
+        assert isinstance(row.created_at, dt.datetime)
+    ankara = Correspondent.objects.filter(name="Ankara Valiliği").order_by("pk").first()
+    assert found[0].pk == ankara.pk
+    assert [r.pk for r in found[1:]] == [r.pk for r in made[1:]]
+    assert Correspondent.objects.count() == 7
+
+
 def test_attachments_are_checked_by_content_not_name(docs):
     doc = register(docs, attachments=[("scan.txt", PDF), ("notes.pdf", b"plain words")])
     types = sorted(doc.attachments.values_list("content_type", flat=True))
