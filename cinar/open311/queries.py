@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 
 from cinar.cases.codes import tracking_code_normalize
 from cinar.cases.models import Case, CaseQuerySet
-from cinar.cases.queries import case_public_fields, case_timeline
+from cinar.cases.queries import case_public_fields, case_timeline, cases_with_last_update
 from cinar.catalog.models import Channel, Service, Visibility
 from cinar.catalog.queries import service_get_public, services_public
 from cinar.open311.models import ClientApplication, hash_key
@@ -167,9 +167,9 @@ def _window(params: Mapping[str, Any]) -> tuple[dt.datetime, dt.datetime]:
 
 
 def _public_cases() -> CaseQuerySet:
-    return Case.objects.filter(service__visibility=Visibility.PUBLIC).select_related(
-        "service", "responsible_unit"
-    )
+    """Cases of public services, with when each last changed (``updated_datetime``)."""
+    public = Case.objects.filter(service__visibility=Visibility.PUBLIC)
+    return cases_with_last_update(public.select_related("service", "responsible_unit"))
 
 
 def _ids(raw: str) -> list[str]:

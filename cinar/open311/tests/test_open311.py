@@ -506,3 +506,41 @@ def test_posted_personal_data_never_comes_back(client, world):
         body = client.get(BASE + path).content.decode()
         for value in ("mobil@example.test", "+905551112233", "Kullanıcı", "device-1"):
             assert value not in body
+
+
+def test_updated_datetime_is_the_newest_public_update(client, world):
+    """A request's ``updated_datetime`` is when it last changed as its
+    servicerequestupdates show it, not when it was received: a client polling for
+    changes sees a step, a message or a document request (spec: "last modified")."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from cinar.cases.actions import case_message_post
+
+    case = world.case_a
+    received = timezone.now() - dt.timedelta(days=2)
+    Case.objects.filter(pk=case.pk).update(received_at=received)
+    case.refresh_from_db()
+    message = case_message_post(actor=world.citizen_a, case=case, text="Fotoğraf ekledim.")
+    code = case.tracking_code
+
+    def moments(rows):
+        return [dt.datetime.fromisoformat(row["updated_datetime"]) for row in rows]
+
+    one = js(client.get(f"{BASE}requests/{code}.json"))[0]
+    listed = js(client.get(f"{BASE}requests.json", {"service_request_id": code}))[0]
+    in_window = js(client.get(f"{BASE}requests.json"))
+    updates = js(client.get(f"{BASE}servicerequestupdates.json", {"service_request_id": code}))
+    newest = max(moments(updates))
+    assert moments([one]) == moments([listed]) == [newest]
+    assert [r["updated_datetime"] for r in in_window if r["service_request_id"] == code] == [
+        one["updated_datetime"]
+    ]
+    assert abs(newest - message.created_at) < dt.timedelta(seconds=1)
+    assert newest > received + dt.timedelta(days=1)
+    root = xml(client.get(f"{BASE}requests/{code}.xml"))
+    assert dt.datetime.fromisoformat(root.find("request/updated_datetime").text) == newest
+    # Not made public by the change: the other citizen's request keeps its own time.
+    other = js(client.get(f"{BASE}requests/{world.case_b.tracking_code}.json"))[0]
+    assert dt.datetime.fromisoformat(other["updated_datetime"]) < newest
