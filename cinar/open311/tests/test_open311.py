@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from io import StringIO
 
@@ -9,7 +10,9 @@ import pytest
 from defusedxml import ElementTree
 from django.core.management import call_command
 from django.urls import reverse
+from django.utils import timezone
 
+from cinar.cases.actions import case_message_post
 from cinar.cases.models import Case
 from cinar.open311.actions import DEMO_API_KEY, open311_demo_client
 from cinar.open311.models import ClientApplication, hash_key
@@ -512,12 +515,6 @@ def test_updated_datetime_is_the_newest_public_update(client, world):
     """A request's ``updated_datetime`` is when it last changed as its
     servicerequestupdates show it, not when it was received: a client polling for
     changes sees a step, a message or a document request (spec: "last modified")."""
-    import datetime as dt
-
-    from django.utils import timezone
-
-    from cinar.cases.actions import case_message_post
-
     case = world.case_a
     received = timezone.now() - dt.timedelta(days=2)
     Case.objects.filter(pk=case.pk).update(received_at=received)
@@ -541,6 +538,6 @@ def test_updated_datetime_is_the_newest_public_update(client, world):
     assert newest > received + dt.timedelta(days=1)
     root = xml(client.get(f"{BASE}requests/{code}.xml"))
     assert dt.datetime.fromisoformat(root.find("request/updated_datetime").text) == newest
-    # Not made public by the change: the other citizen's request keeps its own time.
+    # Another request keeps its own time.
     other = js(client.get(f"{BASE}requests/{world.case_b.tracking_code}.json"))[0]
     assert dt.datetime.fromisoformat(other["updated_datetime"]) < newest
