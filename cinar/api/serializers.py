@@ -6,8 +6,12 @@ import json
 from typing import Any
 
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.utils import html
+
+from cinar.cases.queries import case_last_update
 
 
 class ValueSerializer(serializers.Serializer[Any]):
@@ -67,6 +71,17 @@ class CaseSerializer(serializers.Serializer[Any]):
     due_at = serializers.DateTimeField(allow_null=True)
     closed_at = serializers.DateTimeField(allow_null=True)
     outcome = serializers.CharField()
+    updated_at = serializers.SerializerMethodField(
+        help_text=_(
+            "When the application last changed as its timeline shows it (a step, a "
+            "message, a document asked for or received, a result) or was closed."
+        )
+    )
+
+    @extend_schema_field(OpenApiTypes.DATETIME)
+    def get_updated_at(self, case: Any) -> str:
+        value = case_last_update(case=case)
+        return str(serializers.DateTimeField().to_representation(value))
 
 
 class FormDataField(serializers.DictField):

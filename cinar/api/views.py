@@ -34,7 +34,7 @@ from cinar.api.serializers import (
 )
 from cinar.cases.actions import case_submit
 from cinar.cases.codes import tracking_code_normalize
-from cinar.cases.queries import case_timeline, cases_for_applicant
+from cinar.cases.queries import case_timeline, cases_for_applicant, cases_with_last_update
 from cinar.cases.types import ApplicantInput, Location
 from cinar.catalog.queries import service_get_public, services_public
 from cinar.identity import lockout
@@ -103,7 +103,8 @@ class CaseListView(generics.ListAPIView[Any]):
         return super().get_throttles()
 
     def get_queryset(self) -> QuerySet[Any]:
-        return cases_for_applicant(user=self.request.user).select_related("service")
+        mine = cases_for_applicant(user=self.request.user).select_related("service")
+        return cases_with_last_update(mine)
 
     @extend_schema(tags=["Applications"], summary="My applications")
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
@@ -167,9 +168,9 @@ class CaseListView(generics.ListAPIView[Any]):
 
 
 def _own_case(request: Request, tracking_code: str) -> Any:
+    mine = cases_for_applicant(user=request.user).select_related("service")
     case = (
-        cases_for_applicant(user=request.user)
-        .select_related("service")
+        cases_with_last_update(mine)
         .filter(tracking_code=tracking_code_normalize(tracking_code))
         .first()
     )

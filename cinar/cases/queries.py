@@ -46,6 +46,7 @@ __all__ = [
     "case_get_by_tracking",
     "case_get_for_user",
     "case_get_own",
+    "case_last_update",
     "case_own_marker",
     "case_public_fields",
     "case_results",
@@ -492,7 +493,7 @@ def case_public_fields(*, case: Case) -> dict[str, Any]:
         "outcome": case.outcome,
         "description": case.description if case.service.is_public else "",
         "received_at": case.received_at,
-        "updated_at": _last_update(case),
+        "updated_at": case_last_update(case=case),
         "due_at": case.due_at,
         "closed_at": case.closed_at,
         "latitude": case.latitude,
@@ -503,9 +504,9 @@ def case_public_fields(*, case: Case) -> dict[str, Any]:
     }
 
 
-def _last_update(case: Case) -> Any:
-    """``last_update_at`` of ``cases_with_last_update``: read with the case when its
-    queryset was annotated, else one query."""
+def case_last_update(*, case: Case) -> Any:
+    """When ``case`` last changed (``last_update_at`` of ``cases_with_last_update``):
+    read with the case when its queryset was annotated, else one query."""
     known = getattr(case, "last_update_at", None)
     if known is not None:
         return known

@@ -3,14 +3,17 @@ Every endpoint has its authorization matrix; denied calls change nothing."""
 
 from __future__ import annotations
 
+import datetime as dt
 from io import StringIO
 
 import pytest
 from django.core.cache import cache
 from django.core.management import call_command
+from django.utils import timezone
 from rest_framework.throttling import ScopedRateThrottle
 
 from cinar.api.models import PersonalToken, hash_token
+from cinar.cases.actions import case_message_post
 from cinar.cases.models import Case
 from cinar.cases.tests.conftest import PDF, PNG, upload
 from cinar.identity.tests.factories import DEFAULT_PASSWORD
@@ -115,6 +118,32 @@ def test_case_detail_and_timeline_only_for_the_applicant(client, world, who, sta
         assert timeline.json()[0]["kind"] == "received"
         # The display form with dashes works too.
         assert client.get(f"{V1}cases/{world.case_a.tracking_code_display}/").status_code == 200
+
+
+def test_updated_at_is_when_the_application_last_changed(client, world):
+    """``updated_at`` is the newest entry of the application's timeline, in the list and
+    the detail alike, so an app polling "my applications" sees which one moved."""
+    case = world.case_a
+    received = timezone.now() - dt.timedelta(days=2)
+    Case.objects.filter(pk=case.pk).update(received_at=received)
+    case.refresh_from_db()
+    case_message_post(actor=world.citizen_a, case=case, text="Fotoğraf ekledim.")
+    as_user(client, world.citizen_a)
+    code = case.tracking_code
+    timeline = client.get(f"{V1}cases/{code}/timeline/").json()
+    newest = max(dt.datetime.fromisoformat(entry["at"]) for entry in timeline)
+    detail = client.get(f"{V1}cases/{code}/").json()
+    listed = [c for c in client.get(f"{V1}cases/").json()["results"] if c["tracking_code"] == code]
+    for body in (detail, *listed):
+        assert dt.datetime.fromisoformat(body["updated_at"]) == newest
+    assert len(listed) == 1
+    assert newest > received + dt.timedelta(days=1)
+    created = submit(client, key="idem-updated")
+    assert created.status_code == 201, created.content
+    body = created.json()
+    assert dt.datetime.fromisoformat(body["updated_at"]) >= dt.datetime.fromisoformat(
+        body["received_at"]
+    )
 
 
 def test_guessed_tracking_codes_are_404(client, world):
