@@ -4,12 +4,15 @@ double submit, messages, document requests, rating, files, query counts."""
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format
 
-from cinar.cases.actions import case_document_request
+from cinar.cases.actions import case_document_request, case_message_post
 from cinar.cases.models import Case, CaseFollower, CaseMessage
 from cinar.catalog.tests.conftest import login
 from cinar.portal.tests.conftest import FORM, submit, upload
@@ -253,6 +256,26 @@ def test_my_cases_lists_own_cases_with_few_queries(client, people, django_assert
     content = response.content.decode()
     assert content.count(reverse("portal:case_detail", args=[0])[:-2]) >= 5
     assert other.tracking_code_display not in content
+
+
+def test_my_cases_shows_when_an_application_last_changed(client, people):
+    """An application that moved after the day it was received says when; one that did
+    not says nothing more."""
+    moved, still = submit(people.a), submit(people.a)
+    two_days_ago = timezone.now() - dt.timedelta(days=2)
+    Case.objects.filter(pk__in=[moved.pk, still.pk]).update(received_at=two_days_ago)
+    for case in (moved, still):  # its first step, too, started two days ago
+        case.process_instance.events.update(at=two_days_ago)
+    case_message_post(actor=people.a, case=moved, text="Fotoğraf ekledim.")
+    client.force_login(people.a)
+    content = client.get(reverse("portal:my_cases")).content.decode()
+    items = {
+        case: content[content.index(case.tracking_code_display) :].split("</li>")[0]
+        for case in (moved, still)
+    }
+    today = date_format(timezone.localdate(), "SHORT_DATE_FORMAT")
+    assert "Last update <time datetime=" in items[moved] and today in items[moved]
+    assert "Last update" not in items[still]
 
 
 def test_nearby_reports_and_follow_instead(client, people):

@@ -281,9 +281,8 @@ def apply_done(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def my_cases(request: HttpRequest) -> HttpResponse:
-    cases = list(
-        case_queries.cases_for_applicant(user=request.user).prefetch_related("results__document")
-    )
+    mine = case_queries.cases_for_applicant(user=request.user)
+    cases = list(case_queries.cases_with_last_update(mine).prefetch_related("results__document"))
     return render(request, "portal/my_cases.html", {"cases": cases})
 
 
