@@ -9,3 +9,15 @@ import pytest
 @pytest.fixture(autouse=True)
 def _media_and_mail(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture(autouse=True)
+def _default_language():
+    """Every test starts and ends in the settings' language. A request through the test
+    client leaves the language its LocaleMiddleware (or a login) activated on the
+    thread, and a test run after it on the same worker would otherwise read that one."""
+    from django.utils import translation
+
+    translation.deactivate()
+    yield
+    translation.deactivate()
