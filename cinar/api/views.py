@@ -167,13 +167,13 @@ class CaseListView(generics.ListAPIView[Any]):
         return Response(CaseSerializer(case).data, status=status.HTTP_201_CREATED)
 
 
-def _own_case(request: Request, tracking_code: str) -> Any:
+def _own_case(request: Request, tracking_code: str, *, last_update: bool = False) -> Any:
+    """The applicant's own case by its tracking code, else 404; with ``last_update``, read
+    with when it last changed (``updated_at``), which only the detail shows."""
     mine = cases_for_applicant(user=request.user).select_related("service")
-    case = (
-        cases_with_last_update(mine)
-        .filter(tracking_code=tracking_code_normalize(tracking_code))
-        .first()
-    )
+    if last_update:
+        mine = cases_with_last_update(mine)
+    case = mine.filter(tracking_code=tracking_code_normalize(tracking_code)).first()
     if case is None:
         raise Http404
     return case
@@ -185,7 +185,8 @@ class CaseDetailView(ReadThrottled, APIView):
 
     @extend_schema(responses={200: CaseSerializer})
     def get(self, request: Request, tracking_code: str) -> Response:
-        return Response(CaseSerializer(_own_case(request, tracking_code)).data)
+        case = _own_case(request, tracking_code, last_update=True)
+        return Response(CaseSerializer(case).data)
 
 
 @extend_schema(tags=["Applications"], summary="The timeline of one of my applications")
