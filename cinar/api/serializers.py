@@ -80,8 +80,8 @@ class CaseSerializer(serializers.Serializer[Any]):
 
     @extend_schema_field(OpenApiTypes.DATETIME)
     def get_updated_at(self, case: Any) -> str:
-        value = case_last_update(case=case)
-        return str(serializers.DateTimeField().to_representation(value))
+        # Written as the declared date-time fields are (received_at, closed_at…).
+        return str(self.fields["received_at"].to_representation(case_last_update(case=case)))
 
 
 class FormDataField(serializers.DictField):
