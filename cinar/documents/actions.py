@@ -350,7 +350,7 @@ def correspondent_resolve(*, sender: SenderInput) -> Correspondent:
     detsis = (sender.detsis_number or "").strip()
     mersis = (sender.mersis_number or "").strip()
     tckn = (sender.tckn or "").strip()
-    lookup: dict[str, str] = {}
+    lookup: tuple[str, str] | None = None  # (identifier column, value)
     if kind == CorrespondentKind.INSTITUTION:
         if not detsis:
             raise ValidationError({"sender_detsis_number": _("Enter the DETSİS number.")})
@@ -358,7 +358,7 @@ def correspondent_resolve(*, sender: SenderInput) -> Correspondent:
             validate_detsis(detsis)
         except ValidationError as exc:
             raise ValidationError({"sender_detsis_number": exc.messages}) from None
-        lookup = {"detsis_number": detsis}
+        lookup = ("detsis_number", detsis)
     elif kind == CorrespondentKind.COMPANY:
         if not mersis:
             raise ValidationError({"sender_mersis_number": _("Enter the MERSİS number.")})
@@ -366,14 +366,14 @@ def correspondent_resolve(*, sender: SenderInput) -> Correspondent:
             validate_mersis(mersis)
         except ValidationError as exc:
             raise ValidationError({"sender_mersis_number": exc.messages}) from None
-        lookup = {"mersis_number": mersis}
+        lookup = ("mersis_number", mersis)
     elif tckn:
         try:
             validate_tckn(tckn)
         except ValidationError as exc:
             raise ValidationError({"sender_tckn": exc.messages}) from None
-        lookup = {"tckn_digest": crypto.digest(tckn)}
-    found = _correspondent_find(kind, *next(iter(lookup.items()))) if lookup else None
+        lookup = ("tckn_digest", crypto.digest(tckn))
+    found = _correspondent_find(kind, *lookup) if lookup else None
     if found is not None:
         return found
     return Correspondent.objects.create(
