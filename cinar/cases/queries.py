@@ -307,8 +307,9 @@ def _marker_sql() -> str:
     """One row of everything the status page shows that can change: the case's status
     fields, due date and rating; the service's last change (its name is on the page);
     the newest process event (steps, diagram), message, document request and its
-    fulfilment, file and result; and whether the case is overdue now (that flips with
-    the clock, not with a row).
+    fulfilment, file and result; whether the case is overdue now (that flips with the
+    clock, not with a row), and while it is open its due date (when it will flip; on
+    PostgreSQL in seconds since the epoch).
 
     Plain SQL on purpose: the ORM spent more time building and compiling this query
     (six correlated subqueries) than the database spent answering it, and it runs on
@@ -329,10 +330,12 @@ def _marker_sql() -> str:
         f"(SELECT MAX(a.id) FROM {attachment} a WHERE a.case_id = c.id), "
         f"(SELECT MAX(x.id) FROM {result} x WHERE x.case_id = c.id)"
     )
+    due = "c.due_at"
     if connection.vendor == "postgresql":
         # One short value instead of fourteen columns to send and parse: the marker
         # only has to change when one of them does.
         changing = f"md5(ROW({changing})::text)"
+        due = "EXTRACT(EPOCH FROM c.due_at)"  # seconds: read without parsing a date
     # The case is found by its primary key alone, and its applicant is returned rather
     # than filtered on: given "id = … AND applicant_id = …", a plan made while the table
     # was small (a prepared statement's plan lives as long as its connection) may read
@@ -340,24 +343,27 @@ def _marker_sql() -> str:
     return (
         f"SELECT {changing}, "  # noqa: S608
         f"CASE WHEN c.status IN ({statuses}) AND c.due_at < CURRENT_TIMESTAMP "
-        "THEN 1 ELSE 0 END, c.applicant_id "
+        f"THEN 1 ELSE 0 END, CASE WHEN c.status IN ({statuses}) THEN {due} END, "
+        "c.applicant_id "
         f"FROM {case} c JOIN {service} s ON s.id = c.service_id WHERE c.id = %s"
     )
 
 
 class OwnMarker(NamedTuple):
-    """The change marker of a case (``marker``) and whether it is overdue now."""
+    """The change marker of a case (``marker``), whether it is overdue now, and while it
+    is open its due date as the marker query returns it (``_marker_sql``)."""
 
     pk: int
     marker: str
     overdue: bool
+    open_due: Any = None
 
 
 def own_marker_sql(pk: int) -> tuple[str, list[Any]]:
     """The marker query of case ``pk`` and its parameters, for a caller that reads more in
     the same round trip (as a subquery); ``own_marker_from_row`` turns its row into the
     marker, and checks whose case it is."""
-    return _marker_sql(), [*OPEN_STATUSES, int(pk)]
+    return _marker_sql(), [*OPEN_STATUSES, *OPEN_STATUSES, int(pk)]
 
 
 def own_marker_from_row(
@@ -368,8 +374,9 @@ def own_marker_from_row(
     values = tuple(row)
     if applicant_id is not None and values[-1] != applicant_id:
         return None
-    digest = hashlib.sha256(repr(values[:-1]).encode()).hexdigest()[:24]
-    return OwnMarker(pk=pk, marker=digest, overdue=bool(values[-2]))
+    # The due date is in the changing columns already; the overdue flag is not.
+    digest = hashlib.sha256(repr(values[:-2]).encode()).hexdigest()[:24]
+    return OwnMarker(pk=pk, marker=digest, overdue=bool(values[-3]), open_due=values[-2])
 
 
 def _marker_row(pk: int, applicant_id: int | None = None) -> OwnMarker | None:

@@ -45,7 +45,7 @@ import re
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import import_module
 from typing import Any
 
@@ -60,7 +60,8 @@ from django.utils import timezone
 
 from cinar.audit.middleware import request_id_of
 from cinar.cases import queries as case_queries
-from cinar.core import csrf
+from cinar.core import changefeed, csrf
+from cinar.core.changefeed import ChangeFeed
 from cinar.core.db import prepared_row
 from cinar.identity.middleware import SESSION_REFRESHED_AT
 from cinar.identity.models import User
@@ -111,10 +112,52 @@ class _Seen:
     #: The page key last worked out (case, marker, day, key): a reload of an unchanged
     #: page needs no new hash.
     last_key: tuple[Any, ...] = (None, None, None, "")
+    #: Per case, what the last check found, while the change feed vouches for it.
+    trusted: dict[int, _Trust] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class _Trust:
+    """A check's finding, good until the change feed hears of one of ``tokens`` after
+    ``mark``, or until ``until`` (``time.time()``)."""
+
+    mark: int
+    until: float
+    tokens: tuple[str, ...]
+    own: case_queries.OwnMarker
 
 
 _seen: dict[tuple[Any, ...], _Seen] = {}
 _remembering = threading.Lock()
+
+#: The channel the triggers of migration 0001 notify.
+CHANNEL = "cinar_status"
+
+_feed: ChangeFeed | None = None
+_feeding = threading.Lock()
+
+
+def _change_feed(db: Any) -> ChangeFeed | None:
+    """This process's change feed (started on first use), or None when there is none:
+    not PostgreSQL, or ``CINAR_PORTAL_CHANGE_FEED = False``."""
+    global _feed
+    if _feed is not None:
+        return _feed
+    if db.vendor != "postgresql" or not getattr(settings, "CINAR_PORTAL_CHANGE_FEED", True):
+        return None
+    with _feeding:
+        if _feed is None:
+            _feed = ChangeFeed(CHANNEL, changefeed.connection_params(db.alias))
+    return _feed
+
+
+def stop_change_feed() -> None:
+    """Stop and forget this process's change feed (tests; settings changed)."""
+    global _feed
+    with _feeding:
+        if _feed is not None:
+            _feed.stop()
+        _feed = None
 
 
 def offer(request: HttpRequest) -> None:
@@ -266,7 +309,8 @@ class StatusPageApplication:
         if where is None:
             return None
         seen = _seen.get(where)
-        if seen is None or time.time() >= seen.refresh_due:
+        now = time.time()
+        if seen is None or now >= seen.refresh_due:
             return None
         secret = csrf.cookie_secret(cookies)
         if secret is None:
@@ -275,8 +319,16 @@ class StatusPageApplication:
         # The connection's life as Django's handler keeps it (its request_started and
         # request_finished signals): closed when obsolete (CONN_MAX_AGE) or broken,
         # opened when needed. A connection inside a transaction is not the handler's
-        # to manage (only a test client's request runs inside one).
+        # to manage (only a test client's request runs inside one), nor is the change
+        # feed's word good for it: the feed hears of committed changes only.
         managed = not db.in_atomic_block
+        feed = _change_feed(db) if managed else None
+        mark = None
+        if feed is not None:
+            trust = seen.trusted.get(pk)
+            if trust is not None and now < trust.until and feed.unchanged(trust.tokens, trust.mark):
+                return self._page(environ, where, seen, secret, trust.own)
+            mark = feed.mark()
         if managed:
             db.close_if_unusable_or_obsolete()
         try:
@@ -288,19 +340,25 @@ class StatusPageApplication:
                 db.close_if_unusable_or_obsolete()
         if row is None:
             return None  # no such case (or user): the stack answers 404
-        return self._page(environ, pk, where, seen, secret, row)
+        own = self._checked(pk, where, seen, row, mark, now)
+        if own is None:
+            return None
+        return self._page(environ, where, seen, secret, own)
 
     def _query(self, db: Any, marker_sql: str) -> str:
         """The check around ``marker_sql`` (the same text on every request: built once)."""
         if self._sql is None or self._sql[0] != marker_sql:
             quote = db.ops.quote_name
             columns = ", ".join(f"u.{quote(c)}" for c in USER_COLUMNS)
+            expiry = "s.expire_date"
+            if db.vendor == "postgresql":
+                expiry = f"EXTRACT(EPOCH FROM {expiry})"  # seconds: read without parsing
             # Only table and column names from the models' meta are formatted in.
             sql = (
-                f"SELECT (SELECT s.session_data FROM {quote(Session._meta.db_table)} s "  # noqa: S608
-                "WHERE s.session_key = %s AND s.expire_date > %s), "
-                f"{columns}, m.* FROM ({marker_sql}) m, {quote(User._meta.db_table)} u "
-                "WHERE u.id = %s"
+                f"SELECT s.session_data, {expiry}, {columns}, m.* "  # noqa: S608
+                f"FROM ({marker_sql}) m CROSS JOIN {quote(User._meta.db_table)} u "
+                f"LEFT JOIN {quote(Session._meta.db_table)} s "
+                "ON s.session_key = %s AND s.expire_date > %s WHERE u.id = %s"
             )
             self._sql = (marker_sql, sql)
         return self._sql[1]
@@ -311,28 +369,46 @@ class StatusPageApplication:
         marker_sql, marker_params = case_queries.own_marker_sql(pk)
         now = db.ops.adapt_datetimefield_value(timezone.now())
         return prepared_row(
-            self._query(db, marker_sql), [where[0], now, *marker_params, seen.user_id]
+            self._query(db, marker_sql), [*marker_params, where[0], now, seen.user_id]
         )
+
+    def _checked(
+        self,
+        pk: int,
+        where: tuple[Any, ...],
+        seen: _Seen,
+        row: tuple[Any, ...],
+        mark: int | None,
+        now: float,
+    ) -> case_queries.OwnMarker | None:
+        """The case's marker when the check's row shows the page may be answered; kept
+        as trusted until the change feed hears otherwise when ``mark`` is given."""
+        text, expiry = row[0], row[1]
+        user_row = row[2 : 2 + len(USER_COLUMNS)]
+        if not _still_valid(where, seen, text, user_row):
+            return None
+        own = case_queries.own_marker_from_row(pk, row[2 + len(USER_COLUMNS) :], seen.user_id)
+        if own is None:
+            return None  # not (or no longer) this user's: the stack answers 404
+        if mark is not None:
+            # Trusted until a row changes, the session expires, its idle refresh is due
+            # or an open case's overdue flag flips (the page says so).
+            until = min(seen.refresh_due, float(expiry))
+            if not own.overdue and own.open_due is not None:
+                until = min(until, float(own.open_due))
+            if until > now:
+                tokens = (f"s:{where[0]}", f"u:{seen.user_id}", f"c:{pk}")
+                seen.trusted[pk] = _Trust(mark=mark, until=until, tokens=tokens, own=own)
+        return own
 
     def _page(
         self,
         environ: dict[str, Any],
-        pk: int,
         where: tuple[Any, ...],
         seen: _Seen,
         secret: str,
-        row: tuple[Any, ...],
+        own: case_queries.OwnMarker,
     ) -> Answer | None:
-        text, user_row, marker_row = (
-            row[0],
-            row[1 : 1 + len(USER_COLUMNS)],
-            row[1 + len(USER_COLUMNS) :],
-        )
-        if not _still_valid(where, seen, text, user_row):
-            return None
-        own = case_queries.own_marker_from_row(pk, marker_row, seen.user_id)
-        if own is None:
-            return None  # not (or no longer) this user's: the stack answers 404
         day = pagecache.today()
         if seen.last_key[:3] == (own.pk, own.marker, day):
             key = seen.last_key[3]

@@ -148,6 +148,11 @@ CINAR_SESSION_REFRESH_SECONDS = env_int("CINAR_SESSION_REFRESH_SECONDS", 60)
 # A citizen's reload of an unchanged status page is answered before the middleware stack
 # (cinar.portal.fastpath, ADR 0040); needs database-backed sessions.
 CINAR_PORTAL_FAST_PATH = env_bool("CINAR_PORTAL_FAST_PATH", True)
+# On PostgreSQL, each web worker listens for the changes triggers report, and answers a
+# reload it has checked without asking again until one comes (cinar.core.changefeed,
+# ADR 0044). Needs a direct connection to PostgreSQL (LISTEN), not a pooler's
+# transaction mode; without one it is never trusted and changes nothing.
+CINAR_PORTAL_CHANGE_FEED = env_bool("CINAR_PORTAL_CHANGE_FEED", True)
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"

@@ -28,3 +28,7 @@ CINAR_SIGNING = {
     **CINAR_SIGNING,  # noqa: F405
     "OPTIONS": {**CINAR_SIGNING["OPTIONS"], "timestamp_integration": False},  # type: ignore[dict-item]  # noqa: F405
 }
+
+# The status page's change feed listens on a connection of its own, which would keep the
+# test database from being dropped; the tests that exercise it turn it on and stop it.
+CINAR_PORTAL_CHANGE_FEED = False
