@@ -109,6 +109,24 @@ def test_each_watched_row_tells_its_case_user_or_session(listener, people):
     )
 
 
+def test_a_new_application_tells_nobody_but_its_transaction_tells_of_others(listener, people):
+    """Nothing outside a transaction can have checked a case inserted in it."""
+    assert _heard(listener, lambda: submit(people.a)) == set()
+    existing = submit(people.a)
+
+    def one_transaction():
+        with transaction.atomic():
+            new = submit(people.b)
+            case_message_post(actor=people.admin, case=new, text="Yeni başvuru.")
+            case_message_post(actor=people.admin, case=existing, text="Eski başvuru.")
+
+    assert _heard(listener, one_transaction) == {f"c:{existing.pk}"}
+    new = Case.objects.order_by("-pk").first()
+    assert _heard(
+        listener, lambda: case_message_post(actor=people.admin, case=new, text="Sonra.")
+    ) == {f"c:{new.pk}"}
+
+
 def test_rolled_back_work_tells_nothing(listener, people):
     case = submit(people.a)
 
