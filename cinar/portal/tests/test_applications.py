@@ -189,6 +189,9 @@ def test_applicant_sees_timeline_diagram_messages_and_uploads(client, people):
     diagram = client.get(reverse("portal:case_diagram", args=[case.pk]))
     assert diagram.status_code == 200
     assert b"definitions" in diagram.content
+    # Kept by the citizen's browser only, and asked again by another login.
+    assert set(diagram["Cache-Control"].replace(" ", "").split(",")) == {"private", "max-age=3600"}
+    assert "cookie" in diagram["Vary"].lower()
 
     response = client.post(reverse("portal:case_message", args=[case.pk]), {"text": "Ne zaman?"})
     assert response.status_code == 302

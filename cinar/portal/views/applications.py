@@ -16,6 +16,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
@@ -350,15 +351,27 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
+#: How long a citizen's browser keeps an application's process diagram (seconds).
+DIAGRAM_MAX_AGE = 3600
+
+
 @login_required
 @require_GET
 def case_diagram(request: HttpRequest, pk: int) -> HttpResponse:
-    """The process diagram's XML for bpmn-js (markers come with the page)."""
+    """The process diagram's XML for bpmn-js (markers come with the page).
+
+    A case runs one process version for life, so its diagram never changes: the
+    citizen's browser keeps it for an hour (``private``: no shared cache; the session
+    cookie is in ``Vary``, so another login in the same browser asks again) instead of
+    fetching it with every view of the page."""
     case = _own_case(request, pk)
     xml = (case_queries.case_diagram_state(case=case) or {}).get("xml")
     if not xml:
         raise Http404
-    return HttpResponse(xml, content_type="application/xml; charset=utf-8")
+    response = HttpResponse(xml, content_type="application/xml; charset=utf-8")
+    patch_cache_control(response, private=True, max_age=DIAGRAM_MAX_AGE)
+    patch_vary_headers(response, ["Cookie"])
+    return response
 
 
 def _field_errors(error: ValidationError) -> list[str]:
