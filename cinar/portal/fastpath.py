@@ -32,9 +32,16 @@ response had (type, security, frame, language, vary) with this request's own mas
 token, the renewed CSRF cookie (``cinar.core.csrf``, as Django's CSRF middleware sends
 it) and request id.
 
+On PostgreSQL, a check made while this worker's change feed vouches for it
+(``cinar.core.changefeed``, ADR 0044) is **trusted**: the next reloads are answered
+without a query until the feed hears that the session, the user or the case changed (the
+triggers of migration 0001), or the session expires or is due for its idle refresh, or
+an open case's due date passes. Then the reload is checked again.
+
 Only database-backed sessions (``db``, ``cached_db``) can be checked in the same query;
 with any other engine nothing is remembered, so nothing is answered.
-``CINAR_PORTAL_FAST_PATH = False`` turns it off.
+``CINAR_PORTAL_FAST_PATH = False`` turns it off; ``CINAR_PORTAL_CHANGE_FEED = False``
+keeps the check on every reload.
 """
 
 from __future__ import annotations
@@ -326,8 +333,10 @@ class StatusPageApplication:
         mark = None
         if feed is not None:
             trust = seen.trusted.get(pk)
-            if trust is not None and now < trust.until and feed.unchanged(trust.tokens, trust.mark):
-                return self._page(environ, where, seen, secret, trust.own)
+            if trust is not None:
+                if now < trust.until and feed.unchanged(trust.tokens, trust.mark):
+                    return self._page(environ, where, seen, secret, trust.own)
+                seen.trusted.pop(pk, None)  # spent: the check below makes a new one, or none
             mark = feed.mark()
         if managed:
             db.close_if_unusable_or_obsolete()
