@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import ipaddress
 import json
+import logging
 import threading
 from collections.abc import Iterable, Iterator
 from contextlib import ExitStack, contextmanager
@@ -22,6 +23,8 @@ from cinar.audit.models import (
     AuditEvent,
     chain_link_hash,
 )
+
+logger = logging.getLogger(__name__)
 
 ACTION_MAX_LENGTH = 100
 
@@ -170,6 +173,7 @@ def audit_atomic(*, using: str | None = None, savepoint: bool = True) -> Iterato
     pending: list[tuple[AuditEvent, _Mark]] = []
     registry[alias] = pending
     sent: list[tuple[Any, AuditEvent]] = []
+    held: list[Any] = []
     try:
         with ExitStack() as stack, transaction.atomic(using=alias, savepoint=savepoint):
             # Our block is the transaction itself (not a savepoint in someone else's).
@@ -180,6 +184,11 @@ def audit_atomic(*, using: str | None = None, savepoint: bool = True) -> Iterato
             if events and connection.vendor == "postgresql" and outermost:
                 raw = connection.connection
                 stack.enter_context(raw.pipeline())
+                # The transaction's on_commit callbacks would run as the COMMIT returns,
+                # with the pipeline still open: a callback's own statements would be
+                # queued unread (a save() of an existing row would see no row updated,
+                # and insert it again). They are held, and run once it has closed.
+                held, connection.run_on_commit = connection.run_on_commit, []
                 head_cursor = raw.cursor()
                 head_cursor.execute(_HEAD_CREATE_SQL, [GENESIS_HASH, GENESIS_HASH])
                 for event in events:
@@ -200,6 +209,22 @@ def audit_atomic(*, using: str | None = None, savepoint: bool = True) -> Iterato
         if row is None:  # pragma: no cover - the head row was ensured in the same batch
             raise RuntimeError("the audit event was not appended")
         _appended(event, row, alias)
+    _run_held(held)
+
+
+def _run_held(hooks: list[Any]) -> None:
+    """Run on_commit callbacks held past the COMMIT, as Django runs them: in order, a
+    ``robust`` one's error logged, any other's raised."""
+    for _savepoints, func, robust in hooks:
+        if robust:
+            try:
+                func()
+            except Exception:
+                logger.exception(
+                    "Error calling %s in on_commit()", getattr(func, "__qualname__", func)
+                )
+        else:
+            func()
 
 
 # One round trip: advance the head (the UPDATE waits for the row lock, then sees the
