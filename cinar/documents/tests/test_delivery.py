@@ -71,6 +71,21 @@ def test_send_builds_the_package_sends_it_after_commit_and_records_evidence(
     assert parsed.signature_status == "verified"
 
 
+@pytest.mark.django_db(transaction=True)
+def test_a_send_outside_any_transaction_is_transmitted_once_committed(
+    docs, fake_signing, signing_dir
+):
+    """As a request sends it: ``document_send``'s block is the transaction, and on
+    PostgreSQL its audit events go with the COMMIT (pipeline mode); the delivery is
+    transmitted after it."""
+    document = signed_to(docs)
+    delivery = actions.document_send(actor=docs.org.staff_member, document=document)
+    delivery.refresh_from_db()
+    assert delivery.status == "delivered"
+    assert DocumentDelivery.objects.filter(document=document).count() == 1
+    assert kep_models.KEPMessage.objects.filter(message_id=delivery.message_id).exists()
+
+
 def test_nothing_is_sent_before_commit(
     docs, fake_signing, signing_dir, django_capture_on_commit_callbacks
 ):
