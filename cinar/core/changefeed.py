@@ -56,6 +56,9 @@ class ChangeFeed:
         self.beat = beat
         self.max_lag = max_lag
         self.capacity = capacity
+        #: Seconds without a beat back on a new connection before the feed says so in
+        #: the log (once per connection).
+        self.silent_after = 10.0
         self._params = connection_params
         #: How many notifications have been heard; a mark is a value of it.
         self.seq = 0
@@ -134,6 +137,11 @@ class ChangeFeed:
         self._thread, self._pid = None, None
         self._caught_up_at = float("-inf")
 
+    def _silent_since(self, connected: float) -> bool:
+        """Whether no beat sent on this connection has come back for ``silent_after``
+        seconds since it was made."""
+        return self._caught_up_at < connected and time.monotonic() - connected > self.silent_after
+
     def _restart(self) -> None:
         """Everything heard before a (re)connection may have missed changes: forget it."""
         self._heard = {}
@@ -163,6 +171,7 @@ class ChangeFeed:
                         connection.execute(sql.SQL("LISTEN {}").format(sql.Identifier(name)))
                     self._restart()
                     wait = 0.5
+                    connected, warned = time.monotonic(), False
                     while not self._stopping.is_set():
                         sent = time.monotonic()
                         connection.execute("SELECT pg_notify(%s, %s)", (beat_channel, repr(sent)))
@@ -171,6 +180,16 @@ class ChangeFeed:
                                 self._caught_up_at = max(self._caught_up_at, float(note.payload))
                             else:
                                 self.take(note.payload)
+                        if not warned and self._silent_since(connected):
+                            warned = True
+                            logger.warning(
+                                "change feed %s: none of its beats came back in %.0f s, so "
+                                "it vouches for nothing and every check runs its query; "
+                                "LISTEN needs a direct connection to PostgreSQL (not a "
+                                "pooler in transaction mode)",
+                                self.channel,
+                                self.silent_after,
+                            )
             except Exception:  # a listener must outlive any failure
                 self._caught_up_at = float("-inf")
                 if self._stopping.is_set():

@@ -98,3 +98,33 @@ def test_a_stopped_feed_vouches_for_nothing_and_a_new_process_listens_anew(feed)
     assert feed.wait_caught_up()
     assert not feed.unchanged([], mark)  # taken before the listener started again
     assert feed.unchanged([], feed.mark())
+
+
+@postgresql
+def test_a_feed_whose_beats_never_come_back_says_so_and_vouches_for_nothing(
+    transactional_db, caplog, monkeypatch
+):
+    """As behind a pooler in transaction mode: the LISTEN does not hold, so nothing the
+    feed sends comes back."""
+    import psycopg
+
+    real_connect = psycopg.connect
+
+    def pooled(*args, **kwargs):
+        connection = real_connect(*args, **kwargs)
+        monkeypatch.setattr(connection, "notifies", lambda timeout=None: iter(()))
+        return connection
+
+    monkeypatch.setattr(psycopg, "connect", pooled)
+    deaf = ChangeFeed(CHANNEL, connection_params(), beat=0.05)
+    deaf.silent_after = 0.3
+    deaf.start()
+    try:
+        deadline = time.monotonic() + 10
+        while "none of its beats came back" not in caplog.text and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert "none of its beats came back" in caplog.text
+        assert caplog.text.count("none of its beats came back") == 1
+        assert not deaf.trusted() and deaf.mark() is None
+    finally:
+        deaf.stop()
