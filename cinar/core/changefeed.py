@@ -71,6 +71,7 @@ class ChangeFeed:
         self._pid: int | None = None
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
+        self._starting = threading.Lock()
 
     # --- what callers ask ------------------------------------------------------------
 
@@ -118,16 +119,22 @@ class ChangeFeed:
         pid = os.getpid()
         if self._pid == pid:
             return
-        self._pid = pid
-        # Marks keep counting up: one taken before (by a parent process, or before a
-        # stop) stays below the floor the new listener sets.
-        self._restart()
-        self._caught_up_at = float("-inf")
-        self._stopping = threading.Event()
-        self._thread = threading.Thread(
-            target=self._listen, name=f"changefeed-{self.channel}", daemon=True
-        )
-        self._thread.start()
+        with self._starting:  # two request threads of a threaded server may both ask
+            if self._pid == pid:
+                return
+            # Marks keep counting up: one taken before (by a parent process, or before
+            # a stop) stays below the floor the new listener sets.
+            self._restart()
+            self._caught_up_at = float("-inf")
+            self._stopping = threading.Event()  # this thread's own: a stop ends it alone
+            self._thread = threading.Thread(
+                target=self._listen,
+                args=(self._stopping,),
+                name=f"changefeed-{self.channel}",
+                daemon=True,
+            )
+            self._thread.start()
+            self._pid = pid
 
     def stop(self, timeout: float = 5.0) -> None:
         """Stop listening and close the connection (tests; a worker simply exits)."""
@@ -158,13 +165,13 @@ class ChangeFeed:
             self._heard[payload] = seq
         self.seq = seq  # after the token: a mark taken in between is only more cautious
 
-    def _listen(self) -> None:
+    def _listen(self, stopping: threading.Event) -> None:
         import psycopg
         from psycopg import sql
 
         beat_channel = f"{self.channel}_beat_{os.getpid()}"
         wait = 0.5
-        while not self._stopping.is_set():
+        while not stopping.is_set():
             try:
                 with psycopg.connect(**self._params, autocommit=True) as connection:
                     for name in (self.channel, beat_channel):
@@ -172,7 +179,7 @@ class ChangeFeed:
                     self._restart()
                     wait = 0.5
                     connected, warned = time.monotonic(), False
-                    while not self._stopping.is_set():
+                    while not stopping.is_set():
                         sent = time.monotonic()
                         connection.execute("SELECT pg_notify(%s, %s)", (beat_channel, repr(sent)))
                         for note in connection.notifies(timeout=self.beat):
@@ -192,10 +199,10 @@ class ChangeFeed:
                             )
             except Exception:  # a listener must outlive any failure
                 self._caught_up_at = float("-inf")
-                if self._stopping.is_set():
+                if stopping.is_set():
                     break
                 logger.warning("change feed %s: listening failed", self.channel, exc_info=True)
-                self._stopping.wait(wait)
+                stopping.wait(wait)
                 wait = min(wait * 2, 30.0)
         self._caught_up_at = float("-inf")
 
