@@ -7,11 +7,13 @@ from __future__ import annotations
 import logging
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.db import connection, transaction
 
 from cinar.audit.actions import audit_atomic, audit_record
 from cinar.audit.models import AuditEvent
-from cinar.identity.models import User
+
+User = get_user_model()
 
 pytestmark = [
     pytest.mark.skipif(connection.vendor != "postgresql", reason="the pipeline is PostgreSQL's"),
