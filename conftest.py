@@ -21,3 +21,15 @@ def _default_language():
     translation.deactivate()
     yield
     translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
+def _step_names_read_afresh():
+    """Each test reads the English step names of the versions it deployed: a process
+    keeps them for minutes, and a deployment inside a test's transaction never commits
+    (the commit is what makes a process read them again)."""
+    from cinar.workflow import names
+
+    names.forget()
+    yield
+    names.forget()

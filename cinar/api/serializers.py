@@ -12,6 +12,7 @@ from rest_framework import serializers
 from rest_framework.utils import html
 
 from cinar.cases.queries import case_last_update
+from cinar.workflow.queries import step_name
 
 
 class ValueSerializer(serializers.Serializer[Any]):
@@ -54,6 +55,13 @@ class ServiceDetailSerializer(ServiceSerializer):
     attributes = AttributeSerializer(many=True, source="attributes.all")
 
 
+class StepNameField(serializers.CharField):
+    """A process step's name in the reader's language (``cinar:nameEn``, where written)."""
+
+    def to_representation(self, value: Any) -> str:
+        return step_name(super().to_representation(value))
+
+
 class CaseSerializer(serializers.Serializer[Any]):
     tracking_code = serializers.CharField()
     service_code = serializers.CharField(source="service.code")
@@ -61,7 +69,7 @@ class CaseSerializer(serializers.Serializer[Any]):
     channel = serializers.CharField()
     status = serializers.CharField()
     status_display = serializers.CharField(source="get_status_display")
-    current_step = serializers.CharField()
+    current_step = StepNameField()
     description = serializers.CharField()
     form_data = serializers.DictField()
     latitude = serializers.DecimalField(max_digits=9, decimal_places=6, allow_null=True)

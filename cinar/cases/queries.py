@@ -38,6 +38,7 @@ from cinar.workflow.queries import (
     process_instance_diagram_state,
     process_instance_events,
     process_instances_for_user,
+    step_name,
 )
 
 __all__ = [
@@ -236,7 +237,7 @@ def case_timeline(*, case: Case, for_citizen: bool = True) -> list[TimelineEntry
             kind__in=TIMELINE_EVENT_KINDS
         )
         for event in events.select_related("actor").order_by("at", "pk"):
-            name = event.element_name or event.element_id
+            name = step_name(event.element_name) or event.element_id
             started = event.kind == EventKind.TASK_READY
             actor_name = ""
             if not for_citizen and event.actor is not None:

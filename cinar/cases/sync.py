@@ -23,7 +23,7 @@ from cinar.integrations.kep.protocol import validate_address as kep_validate_add
 from cinar.integrations.registry import IntegrationError
 from cinar.notifications.actions import AddressSpec, notification_enqueue
 from cinar.workflow.models import EventKind, InstanceStatus
-from cinar.workflow.queries import process_instance_events
+from cinar.workflow.queries import process_instance_events, step_name
 
 #: Events that make a step the case's current one (also read by ``case_submit``).
 STEP_KINDS = (EventKind.TASK_READY,)
@@ -152,6 +152,8 @@ def case_sync_from_process(*, case: Case, announce: bool = True) -> Case:
                         key=f"step:{event.pk}",
                         extra={
                             "step_name": event.element_name,
+                            # The English templates' (cinar:nameEn, where written).
+                            "step_name_en": step_name(event.element_name, "en"),
                             "due_date": locked.due_at.date().isoformat() if locked.due_at else None,
                         },
                     )

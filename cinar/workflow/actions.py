@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from cinar.audit.actions import audit_atomic, audit_record
 from cinar.core.db import insert_many
 from cinar.organization import queries as org_queries
-from cinar.workflow import formdata, layout, routing, sandbox, sla
+from cinar.workflow import formdata, layout, names, routing, sandbox, sla
 from cinar.workflow.engine import clock, elements, runtime
 from cinar.workflow.engine import state as engine_state
 from cinar.workflow.engine.parser import BpmnImportError, analyse
@@ -107,6 +107,7 @@ def process_version_import(
             is_executable=analysis.is_executable,
             created_by=actor if getattr(actor, "pk", None) else None,
         )
+        transaction.on_commit(names.forget)  # its English names, at once in this process
         if not created and analysis.is_executable:
             definition.name = analysis.primary_process_name[:255]
             definition.description = analysis.primary_process_description

@@ -34,6 +34,8 @@ from cinar.workflow.models import (
     ProcessVersion,
     WorkItem,
 )
+from cinar.workflow.names import localized_xml as localized_xml  # re-exported
+from cinar.workflow.names import step_name as step_name  # re-exported
 
 
 def process_definition_list() -> QuerySet[ProcessDefinition]:
@@ -366,7 +368,7 @@ def process_instance_diagram_state(*, instance: ProcessInstance) -> dict[str, An
             .last()
         ) or ""
     return {
-        "xml": version.xml,
+        "xml": localized_xml(version.xml),  # the reader's language (cinar:nameEn)
         "completed": sorted(completed - current),
         "current": sorted(current),
         "pending": sorted(pending),

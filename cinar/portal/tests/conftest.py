@@ -85,6 +85,7 @@ def submit(user, *, latitude=None, longitude=None, **kw):
         attachments=kw.pop("attachments", [upload()]),
         location=location,
         idempotency_key=f"portal-test-{next(_keys)}",
+        language=kw.pop("language", "tr"),
     )
 
 
