@@ -497,8 +497,8 @@ def case_public_fields(*, case: Case) -> dict[str, Any]:
         "status": case.status,
         "status_label": str(CaseStatus(case.status).label),
         "is_open": case.is_open,
-        "current_step": case.current_step,
-        "outcome": case.outcome,
+        "current_step": step_name(case.current_step),  # the reader's language
+        "outcome": step_name(case.outcome),
         "description": case.description if case.service.is_public else "",
         "received_at": case.received_at,
         "updated_at": case_last_update(case=case),
