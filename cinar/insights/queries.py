@@ -43,6 +43,7 @@ from cinar.workflow.models import (
     ProcessVersion,
     WorkItem,
 )
+from cinar.workflow.queries import step_name
 
 from .models import (
     DAY_BUCKETS,
@@ -368,7 +369,7 @@ def _steps(f: Filters, process_key: str | None) -> dict[tuple[str, str], StepRow
         steps[(r["process_key"], r["element_id"])] = StepRow(
             process_key=r["process_key"],
             element_id=r["element_id"],
-            name=r["name"] or r["element_id"],
+            name=step_name(r["name"]) or r["element_id"],  # the reader's language
             completed=r["s_completed"] or 0,
             overdue=r["s_overdue"] or 0,
             wait_sum=r["s_wait_sum_hours"] or 0,
@@ -506,7 +507,10 @@ def processes_for(filters: Filters) -> list[ProcessRow]:
         .order_by()
     )
     names = dict(ProcessDefinition.objects.filter(key__in=counts).values_list("key", "name"))
-    rows = [ProcessRow(key=k, name=names.get(k) or k, completed=n or 0) for k, n in counts.items()]
+    rows = [
+        ProcessRow(key=k, name=step_name(names.get(k) or k), completed=n or 0)
+        for k, n in counts.items()
+    ]
     return sorted(rows, key=lambda r: (-r.completed, r.name))
 
 

@@ -20,6 +20,7 @@ from cinar.insights.queries import (
 )
 from cinar.insights.rollups import local_day, rollups_update
 from cinar.workflow.models import WorkItem
+from cinar.workflow.queries import step_name
 
 OPEN_ITEM = ("ready", "claimed")
 
@@ -125,6 +126,29 @@ def test_step_heat_and_processes(data):
     assert step_heat(filters=f, process_key="nope") == {}
 
 
+def test_steps_and_processes_read_in_the_readers_language(data, django_capture_on_commit_callbacks):
+    """The English names a deployed version writes (cinar:nameEn), for an English reader."""
+    from django.utils import translation
+
+    from cinar.cases.tests.conftest import PROCESS
+    from cinar.workflow.actions import process_version_import
+
+    english = (
+        PROCESS.replace(b'id="defs"', b'xmlns:cinar="urn:cinar:bpmn:1.0" id="defs"')
+        .replace(b'name="Test case"', b'name="Test case" cinar:nameEn="Test process"')
+        .replace(b'name="Inceleme"', b'name="Inceleme" cinar:nameEn="Review"')
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        process_version_import(actor=data.admin, xml=english, filename="en.bpmn")
+    f = _period()
+    with translation.override("en"):
+        assert step_heat(filters=f, process_key="tst_case")["incele"].name == "Review"
+        assert [p.name for p in processes_for(f)] == ["Test process"]
+    with translation.override("tr"):
+        assert step_heat(filters=f, process_key="tst_case")["incele"].name == "Inceleme"
+        assert [p.name for p in processes_for(f)] == ["Test case"]
+
+
 def test_drilldowns_step_overdue_staff_and_rated(data):
     f = _period()
     now = timezone.now()
@@ -190,6 +214,9 @@ def test_dashboard_query_count_is_fixed(world, django_assert_num_queries):
     load_generate(cases=5, seed=1, days=10)
     rollups_update()
     f = _period()
+    # The table of English step names is read once per process and kept for minutes
+    # (cinar.workflow.names); the dashboard's own queries are what is counted here.
+    step_name("Inceleme", "en")  # reads the table now
     with django_assert_num_queries(8) as ctx:
         dashboard(filters=f)
     load_generate(cases=200, seed=2, days=300)
