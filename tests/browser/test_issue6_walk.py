@@ -14,7 +14,7 @@ import re
 from pathlib import Path
 
 import pytest
-from django.utils import timezone
+from django.utils import timezone, translation
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from openpyxl import load_workbook
@@ -156,7 +156,9 @@ def test_issue6_director_finds_the_slowest_building_permit_step_and_exports_its_
     f = filters_for(
         user=town, start=timezone.datetime.fromisoformat(start).date(), end=today, unit_pk=None
     )
-    heat = step_heat(filters=f, process_key="yapi_ruhsati")
+    # Step names are given in the reader's language (ADR 0045): the page's.
+    with translation.override(page.locator("html").get_attribute("lang") or "tr"):
+        heat = step_heat(filters=f, process_key="yapi_ruhsati")
     slowest = max((r for r in heat.values() if r.completed), key=lambda r: r.avg_wait)
     # The diagram marks it, and the text names it.
     marked = page.locator(".djs-element.cinar-heat-slowest")
