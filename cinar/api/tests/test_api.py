@@ -16,9 +16,8 @@ from cinar.api.models import PersonalToken, hash_token
 from cinar.cases.actions import case_message_post
 from cinar.cases.models import Case
 from cinar.cases.tests.conftest import PDF, PNG, upload
-from cinar.cases.tests.world import PROCESS
+from cinar.cases.tests.world import english_step_deploy
 from cinar.identity.tests.factories import DEFAULT_PASSWORD
-from cinar.workflow.actions import process_version_import
 
 pytestmark = pytest.mark.django_db
 
@@ -148,14 +147,9 @@ def test_updated_at_is_when_the_application_last_changed(client, world):
     )
 
 
-def test_the_current_step_reads_in_the_requests_language(
-    client, world, django_capture_on_commit_callbacks
-):
+def test_the_current_step_reads_in_the_requests_language(client, world):
     """As on the portal: a step's English name where its process writes one."""
-    english = PROCESS.replace(b'name="Review"', 'name="İnceleme" cinar:nameEn="Review"'.encode())
-    with django_capture_on_commit_callbacks(execute=True):
-        process_version_import(actor=world.org.admin, xml=english, filename="p2.bpmn")
-    Case.objects.filter(pk=world.case_a.pk).update(current_step="İnceleme")
+    english_step_deploy(world)
     as_user(client, world.citizen_a)
     url = f"{V1}cases/{world.case_a.tracking_code}/"
     assert client.get(url, HTTP_ACCEPT_LANGUAGE="en").json()["current_step"] == "Review"

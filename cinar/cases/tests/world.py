@@ -142,3 +142,15 @@ def world_build(org: Any) -> World:
         case_a=case_a,
         case_b=case_b,
     )
+
+
+def english_step_deploy(world: World) -> None:
+    """Deploy the world's process again with an English name for its step ("İnceleme",
+    ``cinar:nameEn`` "Review"; ADR 0045), and put case A at that step."""
+    from cinar.cases.models import Case
+    from cinar.workflow import names
+
+    english = PROCESS.replace(b'name="Review"', 'name="İnceleme" cinar:nameEn="Review"'.encode())
+    workflow_actions.process_version_import(actor=world.org.admin, xml=english, filename="p2.bpmn")
+    names.forget()  # as the import's commit would (a test's transaction never commits)
+    Case.objects.filter(pk=world.case_a.pk).update(current_step="İnceleme")

@@ -14,10 +14,9 @@ from django.utils import timezone
 
 from cinar.cases.actions import case_message_post
 from cinar.cases.models import Case
-from cinar.cases.tests.world import PROCESS
+from cinar.cases.tests.world import english_step_deploy
 from cinar.open311.actions import DEMO_API_KEY, open311_demo_client
 from cinar.open311.models import ClientApplication, hash_key
-from cinar.workflow.actions import process_version_import
 
 from .conftest import PERSONAL
 
@@ -360,14 +359,9 @@ def test_get_requests_date_window(client, world):
     assert "status" in js(response)[0]["description"]
 
 
-def test_status_notes_name_the_step_in_the_requests_language(
-    client, world, django_capture_on_commit_callbacks
-):
+def test_status_notes_name_the_step_in_the_requests_language(client, world):
     """The current step's English name where its process writes one (cinar:nameEn)."""
-    english = PROCESS.replace(b'name="Review"', 'name="İnceleme" cinar:nameEn="Review"'.encode())
-    with django_capture_on_commit_callbacks(execute=True):
-        process_version_import(actor=world.org.admin, xml=english, filename="p2.bpmn")
-    Case.objects.filter(pk=world.case_a.pk).update(current_step="İnceleme")
+    english_step_deploy(world)
     url = f"{BASE}requests/{world.case_a.tracking_code}.json"
     assert js(client.get(url, HTTP_ACCEPT_LANGUAGE="en"))[0]["status_notes"] == "Review"
     assert js(client.get(url, HTTP_ACCEPT_LANGUAGE="tr"))[0]["status_notes"] == "İnceleme"
