@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import ipaddress
 import json
-import logging
 import threading
 from collections.abc import Iterable, Iterator
 from contextlib import ExitStack, contextmanager
@@ -23,8 +22,6 @@ from cinar.audit.models import (
     AuditEvent,
     chain_link_hash,
 )
-
-logger = logging.getLogger(__name__)
 
 ACTION_MAX_LENGTH = 100
 
@@ -209,22 +206,9 @@ def audit_atomic(*, using: str | None = None, savepoint: bool = True) -> Iterato
         if row is None:  # pragma: no cover - the head row was ensured in the same batch
             raise RuntimeError("the audit event was not appended")
         _appended(event, row, alias)
-    _run_held(held)
-
-
-def _run_held(hooks: list[Any]) -> None:
-    """Run on_commit callbacks held past the COMMIT, as Django runs them: in order, a
-    ``robust`` one's error logged, any other's raised."""
-    for _savepoints, func, robust in hooks:
-        if robust:
-            try:
-                func()
-            except Exception:
-                logger.exception(
-                    "Error calling %s in on_commit()", getattr(func, "__qualname__", func)
-                )
-        else:
-            func()
+    if held:  # run as Django runs them, now that no transaction (and no pipeline) is open
+        connection.run_on_commit = held
+        connection.run_and_clear_commit_hooks()
 
 
 # One round trip: advance the head (the UPDATE waits for the row lock, then sees the
