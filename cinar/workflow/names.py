@@ -21,7 +21,7 @@ from functools import lru_cache
 from django.utils.translation import get_language
 from lxml import etree
 
-from cinar.workflow.engine.parser import CINAR_NS
+from cinar.workflow.engine.parser import CINAR_NS, BpmnImportError, parse_xml
 
 NAME_EN = f"{{{CINAR_NS}}}nameEn"
 MARKER = "nameEn="  # a version whose XML lacks it names nothing in English
@@ -39,14 +39,13 @@ def english(language: str | None = None) -> bool:
 
 
 def _parsed(xml: str) -> etree._Element | None:
-    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
+    """A deployed version's XML (checked when it was imported), or None if unreadable."""
     try:
-        return etree.fromstring(xml.encode("utf-8"), parser)
-    except (etree.XMLSyntaxError, ValueError):
+        return parse_xml(xml.encode("utf-8"))
+    except BpmnImportError:
         return None
 
 
-@lru_cache(maxsize=256)
 def english_names(xml: str) -> dict[str, tuple[str, str]]:
     """Element id → (Turkish name, English name) for every element of ``xml`` that
     writes ``cinar:nameEn``."""
