@@ -44,8 +44,8 @@ def _tables(apps):
     }
 
 
-def _statements(apps, quote):
-    t = _tables(apps)
+def _functions(t, quote):
+    """Each trigger function's name and body."""
     notify = f"PERFORM pg_notify('{CHANNEL}', "
     # The case inserted in this transaction, if any (NULL or '' when none).
     new_case = "current_setting('cinar.new_case', true)"
@@ -77,12 +77,12 @@ def _statements(apps, quote):
         ),
         "cinar_status_all": f"{notify}'*');",
     }
-    for name, body in functions.items():
-        yield (
-            f"CREATE OR REPLACE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$\n"
-            f"BEGIN\n{body}\nRETURN NULL;\nEND $$"
-        )
-    rows = [
+    return functions
+
+
+def _triggers(t):
+    """(table, events, function) of each row trigger named ``cinar_status``."""
+    return [
         (t["session"], "UPDATE OR DELETE", "cinar_status_session"),
         (t["user"], "UPDATE OR DELETE", "cinar_status_user"),
         (t["case"], "UPDATE OR DELETE", "cinar_status_case"),
@@ -93,6 +93,16 @@ def _statements(apps, quote):
         (t["event"], "INSERT OR UPDATE OR DELETE", "cinar_status_event"),
         (t["service"], "UPDATE OR DELETE", "cinar_status_all"),
     ]
+
+
+def _statements(apps, quote):
+    t = _tables(apps)
+    for name, body in _functions(t, quote).items():
+        yield (
+            f"CREATE OR REPLACE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$\n"
+            f"BEGIN\n{body}\nRETURN NULL;\nEND $$"
+        )
+    rows = _triggers(t)
     for table, events, function in rows:
         yield (
             f"CREATE TRIGGER cinar_status AFTER {events} ON {quote(table)} "
@@ -111,19 +121,11 @@ def _statements(apps, quote):
 
 def _drops(apps, quote):
     t = _tables(apps)
-    for table in (t["session"], t["user"], t["case"], *t["children"], t["event"], t["service"]):
+    for table, _events, _function in _triggers(t):
         yield f"DROP TRIGGER IF EXISTS cinar_status ON {quote(table)}"
         yield f"DROP TRIGGER IF EXISTS cinar_status_truncate ON {quote(table)}"
     yield f"DROP TRIGGER IF EXISTS cinar_status_new ON {quote(t['case'])}"
-    for name in (
-        "cinar_status_session",
-        "cinar_status_user",
-        "cinar_status_case_new",
-        "cinar_status_case",
-        "cinar_status_case_child",
-        "cinar_status_event",
-        "cinar_status_all",
-    ):
+    for name in _functions(t, quote):
         yield f"DROP FUNCTION IF EXISTS {name}()"
 
 
