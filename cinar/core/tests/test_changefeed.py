@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 
 import pytest
@@ -14,7 +15,7 @@ CHANNEL = "cinar_test_feed"
 
 def _caught_up(feed: ChangeFeed) -> ChangeFeed:
     """A feed that has just heard a beat, without a listener (the bookkeeping alone)."""
-    feed._pid = __import__("os").getpid()
+    feed._pid = os.getpid()
     feed._caught_up_at = time.monotonic()
     return feed
 
