@@ -71,6 +71,11 @@ def people(demo) -> People:
     )
 
 
+def officer() -> User:
+    """The demo's Fen İşleri clerk (dhm.idari), who works the Beyaz Masa process's steps."""
+    return User.objects.get(username="dhm.idari")
+
+
 def submit(user, *, latitude=None, longitude=None, **kw):
     location = None
     if latitude is not None:

@@ -26,8 +26,8 @@ from cinar.cases.models import Case, CaseResult
 from cinar.catalog.models import Service
 from cinar.core.changefeed import ChangeFeed, connection_params
 from cinar.portal import fastpath
-from cinar.portal.tests.conftest import submit, upload
-from cinar.portal.tests.test_fastpath import Client, _url, _warm
+from cinar.portal.tests.conftest import officer, submit, upload
+from cinar.portal.tests.test_fastpath import TOKEN, Client, _url, _warm
 from cinar.workflow.actions import work_item_claim, work_item_complete
 from cinar.workflow.models import OPEN_WORK_ITEM_STATUSES, WorkItem
 
@@ -55,12 +55,6 @@ def _heard(feed, change):
     return feed.heard_since(mark)
 
 
-def _officer():
-    from django.contrib.auth import get_user_model
-
-    return get_user_model().objects.get(username="dhm.idari")
-
-
 def test_each_watched_row_tells_its_case_user_or_session(listener, people):
     case = submit(people.a)
     token = f"c:{case.pk}"
@@ -80,12 +74,12 @@ def test_each_watched_row_tells_its_case_user_or_session(listener, people):
     assert _heard(listener, lambda: Case.objects.filter(pk=case.pk).update(rating=5)) == {token}
 
     item = WorkItem.objects.get(instance=case.process_instance, status__in=OPEN_WORK_ITEM_STATUSES)
-    officer = _officer()
-    item = work_item_claim(actor=officer, work_item=item)
+    clerk = officer()
+    item = work_item_claim(actor=clerk, work_item=item)
     # A step done writes process events (and moves the case's own fields).
     assert token in _heard(
         listener,
-        lambda: work_item_complete(actor=officer, work_item=item, data={"oncelik": "normal"}),
+        lambda: work_item_complete(actor=clerk, work_item=item, data={"oncelik": "normal"}),
     )
 
     people.a.first_name = "Yenisim"
@@ -173,8 +167,6 @@ def trusted(feed, people):
 
 
 def _same_but_token(one, other):
-    from cinar.portal.tests.test_fastpath import TOKEN
-
     return TOKEN.sub("", one.content.decode()) == TOKEN.sub("", other.content.decode())
 
 
@@ -196,10 +188,10 @@ def test_a_trusted_reload_takes_no_query_until_the_case_changes(trusted, people)
 def test_a_step_done_by_staff_is_shown_on_the_next_reload(trusted, people):
     client, case = trusted
     item = WorkItem.objects.get(instance=case.process_instance, status__in=OPEN_WORK_ITEM_STATUSES)
-    officer = _officer()
-    item = work_item_claim(actor=officer, work_item=item)
+    clerk = officer()
+    item = work_item_claim(actor=clerk, work_item=item)
     before = _get(client, case)[0].content
-    work_item_complete(actor=officer, work_item=item, data={"oncelik": "normal"})
+    work_item_complete(actor=clerk, work_item=item, data={"oncelik": "normal"})
     _settled()
     response, queries = _get(client, case)
     assert queries > 0 and response.content != before

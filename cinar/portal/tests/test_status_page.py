@@ -12,7 +12,7 @@ from django.urls import reverse
 
 from cinar.cases.actions import case_document_request, case_message_post
 from cinar.cases.queries import case_change_marker
-from cinar.portal.tests.conftest import submit
+from cinar.portal.tests.conftest import officer, submit
 from cinar.workflow.actions import work_item_claim, work_item_complete
 from cinar.workflow.models import OPEN_WORK_ITEM_STATUSES, WorkItem
 
@@ -23,12 +23,6 @@ def _page(client, case):
     response = client.get(reverse("portal:case_detail", args=[case.pk]))
     assert response.status_code == 200
     return response.content.decode()
-
-
-def _officer():
-    from django.contrib.auth import get_user_model
-
-    return get_user_model().objects.get(username="dhm.idari")
 
 
 def test_second_view_of_an_unchanged_case_skips_the_history_queries(
@@ -68,9 +62,9 @@ def test_each_change_gives_a_new_marker_and_shows_at_once(client, people):
     assert "Tapu fotokopisi" in _page(client, case)
 
     item = WorkItem.objects.get(instance=case.process_instance, status__in=OPEN_WORK_ITEM_STATUSES)
-    officer = _officer()
-    item = work_item_claim(actor=officer, work_item=item)
-    work_item_complete(actor=officer, work_item=item, data={"oncelik": "normal"})
+    clerk = officer()
+    item = work_item_claim(actor=clerk, work_item=item)
+    work_item_complete(actor=clerk, work_item=item, data={"oncelik": "normal"})
     seen.add(case_change_marker(case=case))
     content = _page(client, case)
     assert "İlgili birime havale" in content or "havale" in content

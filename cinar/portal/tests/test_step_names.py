@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from cinar.cases.actions import case_sync_from_process
 from cinar.notifications.models import OutboxMessage
-from cinar.portal.tests.conftest import submit
+from cinar.portal.tests.conftest import officer, submit
 from cinar.workflow.actions import work_item_claim, work_item_complete
 from cinar.workflow.models import OPEN_WORK_ITEM_STATUSES, WorkItem
 
@@ -55,12 +55,10 @@ def test_a_step_changed_message_names_the_step_in_the_citizens_language(people):
         item = WorkItem.objects.get(
             instance=case.process_instance, status__in=OPEN_WORK_ITEM_STATUSES
         )
-        from django.contrib.auth import get_user_model
-
-        officer = get_user_model().objects.get(username="dhm.idari")
+        clerk = officer()
         work_item_complete(
-            actor=officer,
-            work_item=work_item_claim(actor=officer, work_item=item),
+            actor=clerk,
+            work_item=work_item_claim(actor=clerk, work_item=item),
             data={"oncelik": "normal"},
         )
         case_sync_from_process(case=case)  # as the staff's case page or the sweep does
