@@ -22,7 +22,7 @@ from celery import shared_task
 from django.db import transaction
 from django.db.models import Q
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from cinar.identity.models import User
 from cinar.notifications.actions import (
@@ -87,7 +87,14 @@ class WeeklyReport:
 
 
 def weekly_report_build(*, user: User, start: dt.date, end: dt.date) -> WeeklyReport:
-    """The figures of ``user``'s scope for the week (from the rollups)."""
+    """The figures of ``user``'s scope for the week (from the rollups). Step and process
+    names are in ``user``'s language (ADR 0045), not in whatever language the worker or
+    command building the report has active."""
+    with translation.override(user.preferred_language or None):
+        return _report_build(user=user, start=start, end=end)
+
+
+def _report_build(*, user: User, start: dt.date, end: dt.date) -> WeeklyReport:
     f = filters_for(user=user, start=start, end=end, unit_pk=None)
     managed_units = list(Unit.objects.filter(manager=user).order_by("path"))
     if managed_units:
