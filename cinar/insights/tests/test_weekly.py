@@ -147,3 +147,30 @@ def test_step_names_are_in_the_recipients_language(
     assert [s["name"] for s in report.slowest if s["name"] in (step, other)] == [step]
     body = OutboxMessage.objects.get(recipient=manager).body
     assert step in body and other not in body
+
+
+@pytest.mark.parametrize(
+    ("count", "words"),
+    [(1, ("1 application received", "1 task\n")), (2, ("2 applications received", "2 tasks\n"))],
+)
+def test_the_english_report_counts_in_the_singular_and_the_plural(count, words):
+    from cinar.notifications.rendering import message_render
+
+    rendered = message_render(
+        event=EVENT,
+        channel="email",
+        language="en",
+        context={
+            "start_date": dt.date(2026, 11, 9),
+            "end_date": dt.date(2026, 11, 15),
+            "received": count,
+            "closed": 0,
+            "in_time_share": None,
+            "open_overdue": 0,
+            "slowest": [
+                {"name": "Review", "process": "Permit", "avg_wait_hours": 2.5, "completed": count}
+            ],
+            "url": "/staff/insights/",
+        },
+    )
+    assert words[0] in rendered.subject and words[1] in rendered.body
